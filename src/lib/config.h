@@ -1,0 +1,47 @@
+/* Configuration files: defaults.json (versioned, migrated with a backup) and each jail's
+ * thin config.json (only what differs from defaults, previous version kept in
+ * config_backup.json). JSON is written with sorted keys and 4-space indent, atomically,
+ * under an flock so concurrent updates never lose one another. */
+#pragma once
+
+#include <jansson.h>
+
+#include "context.h"
+#include "error.h"
+
+/* jailctl's configuration version: iocage's '29' plus jailctl's Linux additions. */
+#define JC_CONFIG_VERSION "30"
+
+/* All properties with their built-in defaults (CONFIG_VERSION included). */
+json_t *jc_builtin_defaults(void);
+
+/* Serialise obj as jailctl writes config files (sorted keys, 4-space indent, newline). */
+char *jc_json_dump(const json_t *obj);
+int jc_json_write_atomic(const char *path, const json_t *obj, struct jc_error *err);
+/* Parse a JSON object file; -ENOENT when missing, -EBADMSG (with a message) when invalid. */
+int jc_json_read_object(const char *path, json_t **out, struct jc_error *err);
+
+/* Load <iocroot>/defaults.json: create when missing (notice), migrate older versions
+ * (old file kept as defaults_backup.json), warn and use built-ins when corrupt. */
+int jc_defaults_load(struct jc_ctx *ctx, json_t **out, bool *corrupt, struct jc_error *err);
+
+/* One requested change and, after a successful update, what it replaced. */
+struct jc_prop_change {
+	const char *key;
+	const char *value;   /* as given by the user */
+	char *old_text;      /* filled: previous effective value */
+	char *new_text;      /* filled: normalised new value */
+};
+
+/* Validate every change first (nothing written if one is bad), then apply them to
+ * defaults.json in one locked read-modify-write. */
+int jc_defaults_update(struct jc_ctx *ctx, struct jc_prop_change *changes, size_t n,
+		       struct jc_error *err);
+void jc_prop_changes_release(struct jc_prop_change *changes, size_t n);
+
+/* Effective value of key in the defaults as text (caller frees); NULL if unknown. */
+char *jc_defaults_get_text(const struct jc_ctx *ctx, const char *key);
+
+/* Host-derived mac_prefix: first 3 bytes of the default-route NIC's MAC, made locally
+ * administered unicast; random when there is none. */
+char *jc_host_mac_prefix(void);

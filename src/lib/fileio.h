@@ -1,0 +1,24 @@
+/* File helpers: every write of a configuration file goes through
+ * jc_write_file_atomic (temp file, fsync, rename, fsync of the directory), so a
+ * crash leaves either the old or the new file, never a torn one. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+int jc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct jc_error *err);
+/* Reads a whole file; *out is NUL-terminated. */
+int jc_read_file(const char *path, char **out, size_t *len, struct jc_error *err);
+/* Atomic copy of src to dst (used for *_backup.json). */
+int jc_copy_file_atomic(const char *src, const char *dst, struct jc_error *err);
+/* Exclusive flock on lockpath (created 0600 when missing); *out_fd holds the lock until closed. */
+int jc_lock_file(const char *lockpath, int *out_fd, struct jc_error *err);
+int jc_mkdir_p(const char *path, mode_t mode, struct jc_error *err);
+bool jc_path_exists(const char *path);
+bool jc_is_dir(const char *path);
+/* fsync the directory holding path, making a rename in it durable. */
+int jc_fsync_parent(const char *path, struct jc_error *err);

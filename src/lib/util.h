@@ -1,0 +1,51 @@
+/* Small helpers shared by every module: scope-bound cleanup, allocation that
+ * aborts on OOM (so error paths stay for real failures), and string helpers. */
+#pragma once
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define jc_cleanup(f) __attribute__((cleanup(f)))
+
+void jc_freep(void *p);
+void jc_closep(int *fd);
+void jc_fclosep(FILE **f);
+void jc_closedirp(DIR **d);
+void jc_strvfreep(char ***v);
+
+#define cleanup_free jc_cleanup(jc_freep)
+#define cleanup_close jc_cleanup(jc_closep)
+#define cleanup_fclose jc_cleanup(jc_fclosep)
+#define cleanup_closedir jc_cleanup(jc_closedirp)
+#define cleanup_strv jc_cleanup(jc_strvfreep)
+
+/* Hand ownership of a pointer or fd out of a cleanup-managed variable. */
+#define steal_ptr(p) ({ __typeof__(p) steal_tmp_ = (p); (p) = NULL; steal_tmp_; })
+#define steal_fd(fd) ({ int steal_tmp_ = (fd); (fd) = -1; steal_tmp_; })
+
+#define JC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* NULL-terminated string vectors. */
+size_t jc_strv_len(char *const *v);
+void jc_strv_push(char ***v, const char *s);
+void jc_strv_free(char **v);
+/* Split s on any byte of seps, dropping empty fields. */
+char **jc_strsplit(const char *s, const char *seps);
+
+bool jc_streq(const char *a, const char *b);
+bool jc_str_has_prefix(const char *s, const char *prefix);
+/* Parse a base-10 integer that must fill the whole string. */
+int jc_parse_long(const char *s, long *out);
+/* Remove leading/trailing ASCII whitespace in place; returns s. */
+char *jc_strstrip(char *s);
+/* Copy of s with every ASCII whitespace byte removed. */
+char *jc_strdup_nospace(const char *s);
