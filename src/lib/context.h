@@ -10,7 +10,8 @@
 
 struct jc_storage_ops;
 
-enum jc_msg_level { JC_MSG_DEBUG, JC_MSG_NOTICE, JC_MSG_WARNING };
+/* PROGRESS lines are the command's normal output ("* Starting web", "  + Started OK"). */
+enum jc_msg_level { JC_MSG_DEBUG, JC_MSG_NOTICE, JC_MSG_WARNING, JC_MSG_PROGRESS };
 typedef void (*jc_msg_fn)(void *user, enum jc_msg_level level, const char *text);
 
 /* Host locations jailctl reads or writes outside a pool. Tests run in a private mount
@@ -35,6 +36,8 @@ struct jc_ctx {
 	/* Filled by jc_ctx_open_pool. */
 	char *pool;                             /* pool root (mounted filesystem or directory) */
 	char *iocroot;                          /* <pool>/iocage */
+	char *pool_id;                          /* 12 hex digits naming the pool in host-global
+						   names (cgroups, /run/jailctl/<id>/) */
 	const struct jc_storage_ops *storage;
 
 	/* Filled by jc_ctx_load_defaults. */
@@ -53,4 +56,5 @@ int jc_ctx_load_defaults(struct jc_ctx *ctx, struct jc_error *err);
 
 void jc_notice(const struct jc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jc_warning(const struct jc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void jc_progress(const struct jc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jc_debug(const struct jc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

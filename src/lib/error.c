@@ -52,7 +52,17 @@ int jc_error_wrap(struct jc_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	/* Build "<prefix>: <old>", cutting at the buffer's end. */
+	size_t len = strnlen(prefix, sizeof(err->msg) - 1);
+	memcpy(err->msg, prefix, len);
+	size_t room = sizeof(err->msg) - 1 - len;
+	size_t sep = room < 2 ? room : 2;
+	memcpy(err->msg + len, ": ", sep);
+	len += sep;
+	room -= sep;
+	size_t old_len = strnlen(old, room);
+	memcpy(err->msg + len, old, old_len);
+	err->msg[len + old_len] = '\0';
 	if (err->code <= 0)
 		err->code = EIO;
 	return -err->code;

@@ -17,6 +17,7 @@ enum jc_prop_flags {
 	JC_PROP_BOOL = 1u << 3,          /* boolean: stored as 1/0 */
 	JC_PROP_JAIL_ONLY = 1u << 4,     /* per-jail identity: not settable on default */
 	JC_PROP_NUMERIC = 1u << 5,       /* integer value (still stored as a string, as iocage) */
+	JC_PROP_STOPPED_ONLY = 1u << 6,  /* refused while the jail runs (dhcp, jail_zfs*, ...) */
 };
 
 struct jc_prop;

@@ -1,13 +1,457 @@
+/* Pools: share detection, activation marks, listing and resolution, on temp directories
+ * with the context's host paths pointed at temp files (exports, smb.conf, mountinfo,
+ * registry). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-static void placeholder(void **state) { (void)state; }
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "copytree.h"
+#include "fileio.h"
+#include "pool.h"
+#include "storage.h"
+#include "util.h"
+
+struct fixture {
+	char *tmp;
+	struct jc_ctx ctx;
+	char **notices;
+	char **warnings;
+	/* storage for the ctx paths */
+	char *paths[8];
+};
+
+static bool can_mount;
+
+static void on_msg(void *user, enum jc_msg_level level, const char *text)
+{
+	struct fixture *fx = user;
+	if (level == JC_MSG_NOTICE)
+		jc_strv_push(&fx->notices, text);
+	else if (level == JC_MSG_WARNING)
+		jc_strv_push(&fx->warnings, text);
+}
+
+static char *fp(struct fixture *fx, const char *rel)
+{
+	return xasprintf("%s/%s", fx->tmp, rel);
+}
+
+static void put(const char *path, const char *text)
+{
+	struct jc_error err;
+	cleanup_free char *copy = xstrdup(path);
+	*strrchr(copy, '/') = '\0';
+	assert_int_equal(jc_mkdir_p(copy, 0755, &err), 0);
+	assert_int_equal(jc_write_file_atomic(path, text, strlen(text), 0644, &err), 0);
+}
+
+static char *mkdirs(struct fixture *fx, const char *rel)
+{
+	char *p = fp(fx, rel);
+	struct jc_error err;
+	assert_int_equal(jc_mkdir_p(p, 0755, &err), 0);
+	return p;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof(*fx));
+	char tmpl[] = "/tmp/jc-test-pool-XXXXXX";
+	if (!mkdtemp(tmpl))
+		return -1;
+	fx->tmp = xstrdup(tmpl);
+	fx->notices = xcalloc(1, sizeof(char *));
+	fx->warnings = xcalloc(1, sizeof(char *));
+	const char *names[] = { "default", "run", "mnt", "var/pools.list", "etc/exports",
+				"etc/exports.d", "etc/smb.conf", "mountinfo" };
+	for (size_t i = 0; i < JC_ARRAY_SIZE(names); i++)
+		fx->paths[i] = fp(fx, names[i]);
+	fx->ctx.paths = (struct jc_host_paths){
+		.default_pool = fx->paths[0], .run_dir = fx->paths[1], .mnt_dir = fx->paths[2],
+		.pool_registry = fx->paths[3], .exports = fx->paths[4], .exports_d = fx->paths[5],
+		.smb_conf = fx->paths[6], .mountinfo = fx->paths[7],
+	};
+	fx->ctx.msg = on_msg;
+	fx->ctx.msg_user = fx;
+	cleanup_free char *mnt = mkdirs(fx, "mnt");
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *small = fp(fx, "small");
+	umount2(small, MNT_DETACH);
+	struct jc_error err;
+	jc_tree_remove(fx->tmp, NULL, NULL, &err);
+	for (size_t i = 0; i < JC_ARRAY_SIZE(fx->paths); i++)
+		free(fx->paths[i]);
+	jc_strv_free(fx->notices);
+	jc_strv_free(fx->warnings);
+	free(fx->tmp);
+	free(fx);
+	return 0;
+}
+
+/* A mountinfo line for target with the given fs type and device. */
+static char *mi_line(int id, const char *dev, const char *target, const char *type)
+{
+	return xasprintf("%d 1 %s / %s rw,relatime - %s /dev/x rw\n", id, dev, target, type);
+}
+
+static void write_mountinfo(struct fixture *fx, char **lines)
+{
+	size_t len = 1;
+	for (size_t i = 0; lines[i]; i++)
+		len += strlen(lines[i]);
+	cleanup_free char *text = xcalloc(1, len);
+	for (size_t i = 0; lines[i]; i++)
+		strcat(text, lines[i]);
+	put(fx->ctx.paths.mountinfo, text);
+}
+
+/* ---- shares ---- */
+
+static void expect_shared(struct fixture *fx, const char *rel, const char *what)
+{
+	cleanup_free char *p = mkdirs(fx, rel);
+	struct jc_error err = { 0 };
+	int r = jc_pool_check_not_shared(&fx->ctx, p, &err);
+	if (r != -EPERM)
+		fail_msg("%s: expected to be refused, got %d (%s)", rel, r, err.msg);
+	assert_non_null(strstr(err.msg, what));
+	assert_true(jc_str_has_prefix(err.msg, p));
+}
+
+static void expect_not_shared(struct fixture *fx, const char *rel)
+{
+	cleanup_free char *p = mkdirs(fx, rel);
+	struct jc_error err = { 0 };
+	if (jc_pool_check_not_shared(&fx->ctx, p, &err) != 0)
+		fail_msg("%s: unexpectedly refused: %s", rel, err.msg);
+}
+
+static void test_nfs_exports(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *text = xasprintf(
+		"# %s/srv/commented *(rw)\n"
+		"%s/srv/nfs  192.168.1.0/24(rw,sync) \\\n"
+		"    10.0.0.0/8(ro)\n"
+		"\"%s/srv/with space\" *(ro)\n"
+		"%s/srv/esc\\040aped *(ro)\n"
+		"   %s/srv/indented/ *(rw)\n",
+		fx->tmp, fx->tmp, fx->tmp, fx->tmp, fx->tmp);
+	put(fx->ctx.paths.exports, text);
+	cleanup_free char *d1 = fp(fx, "etc/exports.d/a.exports");
+	cleanup_free char *d2 = fp(fx, "etc/exports.d/b.txt");
+	cleanup_free char *t1 = xasprintf("%s/srv/fromdir *(rw)\n", fx->tmp);
+	cleanup_free char *t2 = xasprintf("%s/srv/ignored *(rw)\n", fx->tmp);
+	put(d1, t1);
+	put(d2, t2);
+
+	expect_shared(fx, "srv/nfs", "shared over NFS (export ");
+	expect_shared(fx, "srv/nfs/deeper/pool", "/srv/nfs)");
+	expect_shared(fx, "srv/with space/p", "shared over NFS");
+	expect_shared(fx, "srv/esc aped", "shared over NFS");
+	expect_shared(fx, "srv/indented", "shared over NFS");
+	expect_shared(fx, "srv/fromdir/x", "shared over NFS");
+	expect_not_shared(fx, "srv/nfsx");          /* string prefix, not a component */
+	expect_not_shared(fx, "srv");               /* above an export */
+	expect_not_shared(fx, "srv/commented");
+	expect_not_shared(fx, "srv/ignored");       /* not a *.exports file */
+	expect_not_shared(fx, "10.0.0.0");
+
+	/* a symlink into an export is caught through realpath */
+	cleanup_free char *target = fp(fx, "srv/nfs/deeper");
+	cleanup_free char *via = fp(fx, "via");
+	assert_int_equal(symlink(target, via), 0);
+	struct jc_error err;
+	assert_int_equal(jc_pool_check_not_shared(&fx->ctx, via, &err), -EPERM);
+}
+
+static void test_smb_shares(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *text = xasprintf(
+		"[global]\n"
+		"   workgroup = X\n"
+		"   path = %s/srv/global\n"
+		"# [fake]\n"
+		"; path = %s/srv/commented\n"
+		"[media]\n"
+		"   Path = %s/srv/media\n"
+		"   read only = no\n"
+		"[homes]\n"
+		"   path = %s/home/%%S\n"
+		"[old]\n"
+		"   directory=\"%s/srv/old\"\n",
+		fx->tmp, fx->tmp, fx->tmp, fx->tmp, fx->tmp);
+	put(fx->ctx.paths.smb_conf, text);
+	expect_shared(fx, "srv/media", "shared over SMB (share media)");
+	expect_shared(fx, "srv/media/pool", "(share media)");
+	expect_shared(fx, "home/bob/pool", "(share homes)");
+	expect_shared(fx, "srv/old/x", "(share old)");
+	expect_not_shared(fx, "srv/global");
+	expect_not_shared(fx, "srv/commented");
+	expect_not_shared(fx, "srv/mediax");
+	expect_not_shared(fx, "home");
+}
+
+/* ---- activation ---- */
+
+static void test_activate_deactivate(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *p1 = mkdirs(fx, "pool1");
+	cleanup_free char *p2 = mkdirs(fx, "pool2");
+	struct jc_error err;
+	assert_int_equal(jc_pool_activate(&fx->ctx, p1, &err), 0);
+	assert_true(jc_pool_is_active(p1));
+	const char *kids[] = { "download", "images", "jails", "log", "releases", "templates" };
+	for (size_t i = 0; i < JC_ARRAY_SIZE(kids); i++) {
+		cleanup_free char *k = xasprintf("%s/iocage/%s", p1, kids[i]);
+		assert_true(jc_is_dir(k));
+	}
+	cleanup_free char *reg = NULL;
+	assert_int_equal(jc_read_file(fx->ctx.paths.pool_registry, &reg, NULL, &err), 0);
+	cleanup_free char *want = xasprintf("%s\n", p1);
+	assert_string_equal(reg, want);
+	assert_null(fx->warnings[0]); /* /tmp has room */
+	assert_null(fx->notices[0]);  /* success is for the CLI to announce */
+
+	/* idempotent; keeps existing contents */
+	cleanup_free char *keep = xasprintf("%s/iocage/jails/keep", p1);
+	assert_int_equal(mkdir(keep, 0700), 0);
+	assert_int_equal(jc_pool_activate(&fx->ctx, p1, &err), 0);
+	assert_true(jc_is_dir(keep));
+
+	/* one active pool at a time: p1 is found through the registry and deactivated */
+	assert_int_equal(jc_pool_activate(&fx->ctx, p2, &err), 0);
+	assert_false(jc_pool_is_active(p1));
+	assert_true(jc_pool_is_active(p2));
+	cleanup_strv char **active = NULL;
+	assert_int_equal(jc_pool_list_active(&fx->ctx, &active, &err), 0);
+	assert_int_equal(jc_strv_len(active), 1);
+	assert_string_equal(active[0], p2);
+	free(reg);
+	reg = NULL;
+	assert_int_equal(jc_read_file(fx->ctx.paths.pool_registry, &reg, NULL, &err), 0);
+	cleanup_free char *want2 = xasprintf("%s\n%s\n", p1, p2);
+	assert_string_equal(reg, want2);
+
+	assert_int_equal(jc_pool_deactivate(&fx->ctx, p2, &err), 0);
+	assert_false(jc_pool_is_active(p2));
+	assert_true(jc_is_dir(keep)); /* deactivation leaves the tree */
+	assert_int_equal(jc_pool_deactivate(&fx->ctx, p2, &err), -EINVAL);
+	cleanup_free char *msg = xasprintf("%s is not an active pool", p2);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_activate_bad_paths(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *missing = fp(fx, "missing");
+	cleanup_free char *file = fp(fx, "file");
+	put(file, "x");
+	struct jc_error err;
+	assert_int_equal(jc_pool_activate(&fx->ctx, missing, &err), -ENOENT);
+	cleanup_free char *m1 = xasprintf("activate: %s: No such file or directory", missing);
+	assert_string_equal(err.msg, m1);
+	assert_int_equal(jc_pool_activate(&fx->ctx, file, &err), -ENOTDIR);
+	cleanup_free char *m2 = xasprintf("%s: not a directory", file);
+	assert_string_equal(err.msg, m2);
+
+	/* an exported path is refused and nothing is created */
+	cleanup_free char *exp = mkdirs(fx, "exported");
+	cleanup_free char *line = xasprintf("%s *(rw)\n", exp);
+	put(fx->ctx.paths.exports, line);
+	assert_int_equal(jc_pool_activate(&fx->ctx, exp, &err), -EPERM);
+	cleanup_free char *ioc = xasprintf("%s/iocage", exp);
+	assert_false(jc_path_exists(ioc));
+	assert_false(jc_pool_is_active(exp));
+}
+
+static void test_marker_file(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *p = mkdirs(fx, "marked");
+	cleanup_free char *ioc = mkdirs(fx, "marked/iocage");
+	cleanup_free char *marker = xasprintf("%s/%s", p, JC_POOL_MARKER);
+	assert_false(jc_pool_is_active(p));
+	put(marker, "yes\n");
+	assert_true(jc_pool_is_active(p));
+	cleanup_free char *line = xasprintf("%s\n", p);
+	put(fx->ctx.paths.pool_registry, line);
+	cleanup_strv char **active = NULL;
+	struct jc_error err;
+	assert_int_equal(jc_pool_list_active(&fx->ctx, &active, &err), 0);
+	assert_int_equal(jc_strv_len(active), 1);
+	assert_int_equal(jc_pool_deactivate(&fx->ctx, p, &err), 0);
+	assert_false(jc_path_exists(marker));
+	assert_false(jc_pool_is_active(p));
+}
+
+static void test_low_space_warning(void **state)
+{
+	struct fixture *fx = *state;
+	if (!can_mount)
+		skip();
+	cleanup_free char *small = mkdirs(fx, "small");
+	assert_int_equal(mount("tmpfs", small, "tmpfs", 0, "size=16m"), 0);
+	struct jc_error err;
+	assert_int_equal(jc_pool_activate(&fx->ctx, small, &err), 0);
+	assert_non_null(fx->warnings[0]);
+	cleanup_free char *want = xasprintf("%s has only 0.0 GiB free; at least 10 GiB is recommended", small);
+	assert_string_equal(fx->warnings[0], want);
+}
+
+/* ---- listing and resolving ---- */
+
+static void mark(const char *pool)
+{
+	cleanup_free char *ioc = xasprintf("%s/iocage", pool);
+	mkdir(ioc, 0755);
+	assert_int_equal(setxattr(pool, JC_POOL_XATTR, "yes", 3, 0), 0);
+}
+
+static void test_list_active_mountinfo(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *a = mkdirs(fx, "mnt/a");
+	cleanup_free char *nfs = mkdirs(fx, "mnt/nfs");
+	cleanup_free char *fuse = mkdirs(fx, "mnt/fuse");
+	mark(a);
+	mark(nfs);
+	mark(fuse);
+	cleanup_free char *l1 = mi_line(20, "254:0", "/", "ext4");
+	cleanup_free char *l2 = mi_line(21, "0:50", nfs, "nfs4");
+	cleanup_free char *l3 = mi_line(22, "0:51", fuse, "fuse.sshfs");
+	cleanup_free char *l4 = mi_line(23, "8:1", a, "xfs");
+	cleanup_free char *l5 = mi_line(24, "8:1", a, "xfs"); /* same pool twice */
+	char *lines[] = { l1, l2, l3, l4, l5, NULL };
+	write_mountinfo(fx, lines);
+	cleanup_strv char **active = NULL;
+	struct jc_error err;
+	assert_int_equal(jc_pool_list_active(&fx->ctx, &active, &err), 0);
+	assert_int_equal(jc_strv_len(active), 1);
+	assert_string_equal(active[0], a);
+}
+
+static void test_resolve_auto_mnt(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *rootbind = mkdirs(fx, "mnt/rootbind");
+	cleanup_free char *outside = mkdirs(fx, "elsewhere");
+	cleanup_free char *nfs = mkdirs(fx, "mnt/nfs");
+	cleanup_free char *tank = mkdirs(fx, "mnt/tank");
+	cleanup_free char *second = mkdirs(fx, "mnt/second");
+	cleanup_free char *l1 = mi_line(20, "254:0", "/", "ext4");
+	cleanup_free char *l2 = mi_line(21, "254:0", rootbind, "ext4"); /* the root fs again */
+	cleanup_free char *l3 = mi_line(22, "8:1", outside, "ext4");
+	cleanup_free char *l4 = mi_line(23, "0:50", nfs, "nfs");
+	cleanup_free char *l5 = mi_line(24, "8:17", fx->ctx.paths.mnt_dir, "ext4"); /* not below */
+	cleanup_free char *l6 = mi_line(25, "8:33", tank, "btrfs");
+	cleanup_free char *l7 = mi_line(26, "8:49", second, "ext4");
+	char *lines[] = { l1, l2, l3, l4, l5, l6, l7, NULL };
+	write_mountinfo(fx, lines);
+	cleanup_free char *pool = NULL;
+	struct jc_error err;
+	assert_int_equal(jc_pool_resolve(&fx->ctx, &pool, &err), 0);
+	assert_string_equal(pool, tank);
+	assert_true(jc_pool_is_active(tank));
+	assert_false(jc_pool_is_active(second));
+	cleanup_free char *want = xasprintf("Setting up %s for jailctl usage (first filesystem mounted under %s)",
+					    tank, fx->ctx.paths.mnt_dir);
+	assert_non_null(fx->notices[0]);
+	assert_string_equal(fx->notices[0], want);
+
+	/* next time it is simply the active pool */
+	free(pool);
+	pool = NULL;
+	assert_int_equal(jc_pool_resolve(&fx->ctx, &pool, &err), 0);
+	assert_string_equal(pool, tank);
+	assert_int_equal(jc_strv_len(fx->notices), 1);
+
+	/* two active pools: refused with both named */
+	mark(second);
+	free(pool);
+	pool = NULL;
+	assert_int_equal(jc_pool_resolve(&fx->ctx, &pool, &err), -EEXIST);
+	cleanup_free char *msg = xasprintf("several pools are active (%s, %s): run 'jailctl activate POOL' to choose one",
+					   tank, second);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_resolve_default_pool(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *l1 = mi_line(20, "254:0", "/", "ext4");
+	char *lines[] = { l1, NULL };
+	write_mountinfo(fx, lines);
+	cleanup_free char *pool = NULL;
+	struct jc_error err;
+	assert_int_equal(jc_pool_resolve(&fx->ctx, &pool, &err), 0);
+	assert_string_equal(pool, fx->ctx.paths.default_pool);
+	cleanup_free char *jails = xasprintf("%s/iocage/jails", pool);
+	assert_true(jc_is_dir(jails));
+	cleanup_free char *want = xasprintf("Using the embedded default pool %s", fx->ctx.paths.default_pool);
+	assert_string_equal(fx->notices[0], want);
+	free(pool);
+	pool = NULL;
+	/* found again through the default path even without a registry */
+	assert_int_equal(unlink(fx->ctx.paths.pool_registry), 0);
+	assert_int_equal(jc_pool_resolve(&fx->ctx, &pool, &err), 0);
+	assert_string_equal(pool, fx->ctx.paths.default_pool);
+	assert_int_equal(jc_strv_len(fx->notices), 1);
+}
+
+static void test_create_tree_storage(void **state)
+{
+	struct fixture *fx = *state;
+	cleanup_free char *p = mkdirs(fx, "treepool");
+	struct jc_error err;
+	assert_int_equal(jc_pool_create_tree(p, &jc_storage_dir, &err), 0);
+	assert_int_equal(jc_pool_create_tree(p, &jc_storage_dir, &err), 0);
+	cleanup_free char *log = xasprintf("%s/iocage/log", p);
+	struct stat st;
+	assert_int_equal(stat(log, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0750);
+	/* a symlink in place of a child is refused */
+	cleanup_free char *jails = xasprintf("%s/iocage/jails", p);
+	assert_int_equal(rmdir(jails), 0);
+	assert_int_equal(symlink("/etc", jails), 0);
+	assert_int_equal(jc_pool_create_tree(p, &jc_storage_dir, &err), -ENOTDIR);
+}
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	can_mount = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nfs_exports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_smb_shares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_activate_deactivate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_activate_bad_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_marker_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_low_space_warning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_active_mountinfo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_auto_mnt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_default_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_tree_storage, setup, teardown),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,189 @@
+/* jailctl: FreeBSD/iocage-style jails for Linux. Thin front end over the library:
+ * parse the command line, call the library, print results and report errors once. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static int cmd_help(struct jc_ctx *ctx, int argc, char **argv);
+
+static const struct cli_command commands[] = {
+	{ "activate", cmd_activate, "PATH",
+	  "Make a mounted filesystem (or directory) the active pool",
+	  "Creates the iocage tree (defaults.json, download, images, jails, log, releases,\n"
+	  "templates) and marks PATH active on the pool itself (xattr user.jailctl.active, or\n"
+	  "the file .jailctl-active where xattrs are missing). Any other active pool is\n"
+	  "deactivated. On btrfs jails are subvolumes; elsewhere the dir back end is used.\n"
+	  "Refuses paths shared over NFS or SMB; warns below 10 GiB free." },
+	{ "deactivate", cmd_deactivate, "PATH", "Remove the active mark from a pool", NULL },
+	{ "get", cmd_get, "[-a|-p|-r] [--json] [-h|-H] PROPERTY|-a JAIL|default",
+	  "Show properties of a jail or of the defaults",
+	  "  -a, --all        every property, as key:value lines\n"
+	  "  -p, --pool       print the active pool\n"
+	  "  -r, --recursive  PROPERTY for every jail (table NAME, PROP - <property>)\n"
+	  "  -h, -H           scripting mode: tab-separated, no header\n"
+	  "      --json       JSON output\n"
+	  "JAIL may be 'default' (defaults.json)." },
+	{ "set", cmd_set, "PROPERTY=VALUE... JAIL|default",
+	  "Change properties of a jail or of the defaults",
+	  "Every value is validated before anything is written; see docs/properties.md.\n"
+	  "Booleans accept 0 1 on off yes no true false and are stored as 1/0." },
+	{ "list", cmd_list, "[-l] [-r] [-t] [-B] [-P] [-q] [-R] [-s KEY] [-h|-H] [--json]",
+	  "List jails, releases or templates",
+	  "  -l, --long       long listing (BOOT TYPE IP6 TEMPLATE BASEJAIL)\n"
+	  "  -r, --release    fetched releases (Bases fetched)\n"
+	  "  -t, --template   templates\n"
+	  "  -B, --basejails  only basejails\n"
+	  "  -q, --quick      NAME and IP4 only\n"
+	  "  -s, --sort KEY   sort by column (default name)\n"
+	  "  -h, -H           scripting mode: tab-separated, no header\n"
+	  "      --json       JSON output" },
+	{ "fetch", cmd_fetch, "[-r RELEASE] [-s SERVER] [-f FILE [--sha256 HEX]] [--noverify]",
+	  "Fetch a release (a Linux root filesystem) into the pool",
+	  "  -r, --release REL   busybox (built-in, offline), debian-11/12/13 (debootstrap from\n"
+	  "                      the host's apt mirror), or an image name on SERVER\n"
+	  "  -s, --server URL    a simplestreams image server\n"
+	  "  -f, --file PATH|URL a tarball (tar, tar.gz, tar.xz, tar.zst)\n"
+	  "      --sha256 HEX    expected checksum of FILE\n"
+	  "      --noverify      do not verify checksums (warns)\n"
+	  "Without -r: list the releases available from the source." },
+	{ "destroy", cmd_destroy, "[-f] [-r] [-R] [-d] NAME...",
+	  "Destroy jails or releases",
+	  "  -f, --force      do not ask for confirmation\n"
+	  "  -r, --release    NAMEs are releases\n"
+	  "  -R, --recursive  also destroy jails that depend on them\n"
+	  "  -d, --download   with -r, also remove the release's download/ directory" },
+	{ "clean", cmd_clean, "-a|-j|-r|-t|-i [-f]",
+	  "Destroy every dataset of a kind",
+	  "  -r, --base       releases and downloads\n"
+	  "  -f, --force      do not ask for confirmation" },
+	{ "create", cmd_create,
+	  "-r RELEASE|-t TEMPLATE|-e [-n NAME] [-b|-B] [-c COUNT] [-s] [-u UUID] [-S PROXY] [PROP=VAL...]",
+	  "Create jails",
+	  "  -r, --release REL    release to clone (fetched when missing)\n"
+	  "  -t, --template T     clone template T\n"
+	  "  -e, --empty          an empty jail (no release)\n"
+	  "  -n, --name NAME      name (default: a UUID)\n"
+	  "  -b, --basejail       release system directories mounted read-only at start\n"
+	  "  -B, --clone_basejail same as -b on Linux (both are O(1) clones)\n"
+	  "  -c, --count N        create NAME_1 .. NAME_N\n"
+	  "  -s, --short          8-character UUID name\n"
+	  "  -u, --uuid UUID      use this UUID4 as name\n"
+	  "  -S, --proxy URL      http(s)_proxy for the jail\n"
+	  "Names: letters, digits, '.', '_', '-'; at most 63 characters." },
+	{ "rename", cmd_rename, "JAIL NEW_NAME", "Rename a stopped jail", NULL },
+	{ "clone", cmd_clone, "SOURCE -n NEW_NAME [PROP=VAL...]",
+	  "Clone a stopped jail (the clone gets new MAC addresses)", NULL },
+	{ "fstab", cmd_fstab, "-a|-r|-R INDEX|-l|-e JAIL [ENTRY...]",
+	  "Manage a jail's mount points",
+	  "  -a, --add       add ENTRY: 'SRC DST nullfs ro 0 0' or a single path (SRC SRC nullfs ro)\n"
+	  "  -r, --remove    remove ENTRY (or its INDEX)\n"
+	  "  -R, --replace N replace entry N with ENTRY\n"
+	  "  -l, --list      list entries (INDEX FSTAB ENTRY); -h/-H, --json\n"
+	  "  -e, --edit      edit with $EDITOR\n"
+	  "DST is the path inside the jail. A running jail mounts/unmounts at once." },
+	{ "help", cmd_help, "[COMMAND]", "Show help for jailctl or one command", NULL },
+};
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	for (size_t i = 0; i < JC_ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void cli_print_command_help(const struct cli_command *cmd)
+{
+	printf("usage: jailctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	if (cmd->help)
+		printf("\n%s\n", cmd->help);
+}
+
+static void print_main_help(void)
+{
+	printf("usage: jailctl [-D|--debug] [--version] COMMAND [ARGS...]\n\n"
+	       "FreeBSD-style jails for Linux, managed the iocage way.\n\nCommands:\n");
+	for (size_t i = 0; i < JC_ARRAY_SIZE(commands); i++)
+		printf("  %-12s %s\n", commands[i].name, commands[i].summary);
+	printf("\nRun 'jailctl help COMMAND' or 'jailctl COMMAND --help' for details.\n");
+}
+
+static int cmd_help(struct jc_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	if (argc < 2) {
+		print_main_help();
+		return 0;
+	}
+	const struct cli_command *cmd = cli_find_command(argv[1]);
+	if (!cmd)
+		return cli_usage("help", "unknown command '%s'", argv[1]);
+	cli_print_command_help(cmd);
+	return 0;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "debug", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool debug = false;
+	int c;
+	/* '+' stops at the command name: the rest belongs to the command. */
+	while ((c = getopt_long(argc, argv, "+Dhv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			debug = true;
+			break;
+		case 'h':
+			print_main_help();
+			return 0;
+		case 'V':
+		case 'v':
+			printf("jailctl %s\n", JAILCTL_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "usage: jailctl [-D|--debug] [--version] COMMAND [ARGS...]\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		print_main_help();
+		return EXIT_USAGE;
+	}
+	const struct cli_command *cmd = cli_find_command(argv[optind]);
+	if (!cmd) {
+		fprintf(stderr, "jailctl: unknown command '%s' (see 'jailctl help')\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	if (wants_help(cargc, cargv)) {
+		cli_print_command_help(cmd);
+		return 0;
+	}
+	struct jc_ctx ctx;
+	jc_ctx_init(&ctx, cli_message, NULL);
+	ctx.debug = debug;
+	optind = 0; /* reset getopt for the command's own parsing */
+	int r = cmd->run(&ctx, cargc, cargv);
+	jc_ctx_release(&ctx);
+	return r;
+}

@@ -1,0 +1,320 @@
+#include "config.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "props.h"
+#include "util.h"
+
+/* jansson's own scope-bound cleanup */
+#define cleanup_json json_auto_t
+
+json_t *jc_builtin_defaults(void)
+{
+	size_t n = 0;
+	const struct jc_prop *props = jc_props(&n);
+	json_t *obj = json_object();
+	cleanup_free char *mac_prefix = jc_host_mac_prefix();
+	for (size_t i = 0; i < n; i++) {
+		const char *def = props[i].def;
+		if (strcmp(props[i].name, "mac_prefix") == 0)
+			def = mac_prefix;
+		else if (strcmp(props[i].name, "CONFIG_VERSION") == 0)
+			def = JC_CONFIG_VERSION;
+		json_object_set_new(obj, props[i].name, jc_prop_value_to_json(&props[i], def));
+	}
+	return obj;
+}
+
+char *jc_json_dump(const json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_SORT_KEYS | JSON_INDENT(4));
+	if (!text)
+		abort();
+	char *out = xasprintf("%s\n", text);
+	free(text);
+	return out;
+}
+
+int jc_json_write_atomic(const char *path, const json_t *obj, struct jc_error *err)
+{
+	cleanup_free char *text = jc_json_dump(obj);
+	return jc_write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+int jc_json_read_object(const char *path, json_t **out, struct jc_error *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	int r = jc_read_file(path, &data, &len, err);
+	if (r < 0)
+		return r;
+	json_error_t jerr;
+	json_t *obj = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj)
+		return jc_error_set(err, EBADMSG, "%s: invalid JSON at line %d: %s", path, jerr.line,
+				    jerr.text);
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		return jc_error_set(err, EBADMSG, "%s: not a JSON object", path);
+	}
+	*out = obj;
+	return 0;
+}
+
+static char *defaults_path(const struct jc_ctx *ctx, const char *name)
+{
+	return xasprintf("%s/%s", ctx->iocroot, name);
+}
+
+/* A stored value that is not valid for its property is kept as it is (a warning
+ * tells the user) rather than silently replaced: the file is the user's. */
+static json_t *normalise_value(const struct jc_ctx *ctx, const struct jc_prop *prop, json_t *value)
+{
+	cleanup_free char *text = jc_prop_json_to_text(value);
+	cleanup_free char *norm = NULL;
+	struct jc_error err = { 0 };
+	if (text && jc_prop_validate(prop, text, &norm, &err) == 0)
+		return jc_prop_value_to_json(prop, norm);
+	jc_warning(ctx, "defaults.json: keeping invalid value of %s: %s", prop->name,
+		   text ? err.msg : "not a string or number");
+	return json_incref(value);
+}
+
+/* Migration: start from the built-in defaults of this version, keep every value the
+ * old file set (normalised: booleans to 1/0), keep unknown keys, bump the version. */
+static json_t *migrate_defaults(const struct jc_ctx *ctx, json_t *old)
+{
+	json_t *merged = jc_builtin_defaults();
+	const char *key;
+	json_t *value;
+	json_object_foreach(old, key, value) {
+		const struct jc_prop *prop = jc_prop_find(key);
+		if (strcmp(key, "CONFIG_VERSION") == 0)
+			continue;
+		if (!prop || (prop->flags & JC_PROP_READONLY))
+			json_object_set(merged, key, value);
+		else
+			json_object_set_new(merged, key, normalise_value(ctx, prop, value));
+	}
+	json_object_set_new(merged, "CONFIG_VERSION", json_string(JC_CONFIG_VERSION));
+	return merged;
+}
+
+static bool is_current_version(json_t *obj)
+{
+	cleanup_free char *v = jc_prop_json_to_text(json_object_get(obj, "CONFIG_VERSION"));
+	return jc_streq(v, JC_CONFIG_VERSION);
+}
+
+static int create_defaults(struct jc_ctx *ctx, const char *path, struct jc_error *err)
+{
+	jc_notice(ctx, "Default configuration missing, creating one");
+	cleanup_json *builtin = jc_builtin_defaults();
+	return jc_json_write_atomic(path, builtin, err);
+}
+
+static int migrate_defaults_file(struct jc_ctx *ctx, const char *path, json_t *old,
+				 struct jc_error *err)
+{
+	cleanup_free char *backup = defaults_path(ctx, "defaults_backup.json");
+	cleanup_free char *old_version = jc_prop_json_to_text(json_object_get(old, "CONFIG_VERSION"));
+	int r = jc_copy_file_atomic(path, backup, err);
+	if (r < 0)
+		return r;
+	cleanup_json *merged = migrate_defaults(ctx, old);
+	r = jc_json_write_atomic(path, merged, err);
+	if (r < 0)
+		return r;
+	jc_notice(ctx, "Migrated %s from configuration version %s to %s (previous file kept as %s)",
+		  path, old_version ? old_version : "none", JC_CONFIG_VERSION, backup);
+	return 0;
+}
+
+/* Create or migrate under the lock; re-check there, another command may have done it. */
+static int prepare_defaults_file(struct jc_ctx *ctx, const char *path, struct jc_error *err)
+{
+	cleanup_free char *lock = defaults_path(ctx, ".defaults.json.lock");
+	cleanup_close int lock_fd = -1;
+	int r = jc_lock_file(lock, &lock_fd, err);
+	if (r < 0)
+		return r;
+	cleanup_json *obj = NULL;
+	struct jc_error read_err = { 0 };
+	r = jc_json_read_object(path, &obj, &read_err);
+	if (r == -ENOENT)
+		return create_defaults(ctx, path, err);
+	if (r < 0 || is_current_version(obj))
+		return 0; /* corrupt files are reported by the caller, never rewritten */
+	return migrate_defaults_file(ctx, path, obj, err);
+}
+
+/* Effective defaults: built-ins overlaid by the file, so keys missing from the file
+ * still have a value. */
+static json_t *overlay_builtin(json_t *file)
+{
+	json_t *eff = jc_builtin_defaults();
+	json_object_update(eff, file);
+	return eff;
+}
+
+int jc_defaults_load(struct jc_ctx *ctx, json_t **out, bool *corrupt, struct jc_error *err)
+{
+	cleanup_free char *path = defaults_path(ctx, "defaults.json");
+	cleanup_json *obj = NULL;
+	struct jc_error read_err = { 0 };
+	int r = jc_json_read_object(path, &obj, &read_err);
+	if (r == -ENOENT || (r == 0 && !is_current_version(obj))) {
+		r = prepare_defaults_file(ctx, path, err);
+		if (r < 0)
+			return r;
+		json_decref(obj);
+		obj = NULL;
+		r = jc_json_read_object(path, &obj, &read_err);
+	}
+	*corrupt = false;
+	if (r == -EBADMSG) {
+		jc_warning(ctx, "%s corrupted (delete to recreate), using memory values", path);
+		*corrupt = true;
+		*out = jc_builtin_defaults();
+		return 0;
+	}
+	if (r < 0) {
+		*err = read_err;
+		return r;
+	}
+	*out = overlay_builtin(obj);
+	return 0;
+}
+
+void jc_prop_changes_release(struct jc_prop_change *changes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(changes[i].old_text);
+		free(changes[i].new_text);
+		changes[i].old_text = changes[i].new_text = NULL;
+	}
+}
+
+static int check_default_change(struct jc_prop_change *c, struct jc_error *err)
+{
+	const struct jc_prop *prop = jc_prop_find(c->key);
+	if (!prop)
+		return jc_error_set(err, EINVAL, "%s: no such property", c->key);
+	if (prop->flags & JC_PROP_READONLY)
+		return jc_error_set(err, EPERM, "%s: read-only property, cannot be changed by the user",
+				    c->key);
+	if (prop->flags & JC_PROP_JAIL_ONLY)
+		return jc_error_set(err, EINVAL, "%s: can only be set on a jail, not on default",
+				    c->key);
+	free(c->new_text);
+	c->new_text = NULL;
+	return jc_prop_validate(prop, c->value, &c->new_text, err);
+}
+
+static int apply_changes(json_t *file, json_t *builtin, struct jc_prop_change *changes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct jc_prop *prop = jc_prop_find(changes[i].key);
+		json_t *old = json_object_get(file, changes[i].key);
+		if (!old)
+			old = json_object_get(builtin, changes[i].key);
+		free(changes[i].old_text);
+		changes[i].old_text = jc_prop_json_to_text(old);
+		json_object_set_new(file, changes[i].key,
+				    jc_prop_value_to_json(prop, changes[i].new_text));
+	}
+	return 0;
+}
+
+int jc_defaults_update(struct jc_ctx *ctx, struct jc_prop_change *changes, size_t n,
+		       struct jc_error *err)
+{
+	int r = jc_ctx_load_defaults(ctx, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = check_default_change(&changes[i], err);
+		if (r < 0)
+			return r;
+	}
+	cleanup_free char *path = defaults_path(ctx, "defaults.json");
+	if (ctx->defaults_corrupt)
+		return jc_error_set(err, EBADMSG,
+				    "%s is corrupted (delete to recreate): not changing it", path);
+	cleanup_free char *lock = defaults_path(ctx, ".defaults.json.lock");
+	cleanup_close int lock_fd = -1;
+	r = jc_lock_file(lock, &lock_fd, err);
+	if (r < 0)
+		return r;
+	/* Re-read under the lock: the copy loaded at start may be stale by now. */
+	cleanup_json *file = NULL;
+	r = jc_json_read_object(path, &file, err);
+	if (r < 0)
+		return r;
+	cleanup_json *builtin = jc_builtin_defaults();
+	apply_changes(file, builtin, changes, n);
+	r = jc_json_write_atomic(path, file, err);
+	if (r < 0)
+		return r;
+	json_decref(ctx->defaults);
+	ctx->defaults = overlay_builtin(file);
+	return 0;
+}
+
+char *jc_defaults_get_text(const struct jc_ctx *ctx, const char *key)
+{
+	if (!ctx->defaults)
+		return NULL;
+	return jc_prop_json_to_text(json_object_get(ctx->defaults, key));
+}
+
+/* Name of the interface holding the IPv4 default route, from /proc/net/route. */
+static char *default_route_iface(void)
+{
+	cleanup_fclose FILE *f = fopen("/proc/net/route", "re");
+	if (!f)
+		return NULL;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char ifname[IF_NAMESIZE + 1];
+		unsigned long dest = 1, mask = 1;
+		if (sscanf(line, "%16s %lx %*x %*x %*d %*d %*d %lx", ifname, &dest, &mask) == 3 &&
+		    dest == 0 && mask == 0)
+			return xstrdup(ifname);
+	}
+	return NULL;
+}
+
+static bool read_iface_mac(const char *ifname, unsigned char mac[3])
+{
+	if (strchr(ifname, '/'))
+		return false;
+	cleanup_free char *path = xasprintf("/sys/class/net/%s/address", ifname);
+	cleanup_fclose FILE *f = fopen(path, "re");
+	unsigned int b[3];
+	if (!f || fscanf(f, "%2x:%2x:%2x", &b[0], &b[1], &b[2]) != 3)
+		return false;
+	for (int i = 0; i < 3; i++)
+		mac[i] = (unsigned char)b[i];
+	return true;
+}
+
+char *jc_host_mac_prefix(void)
+{
+	unsigned char mac[3] = { 0 };
+	cleanup_free char *iface = default_route_iface();
+	if (!iface || !read_iface_mac(iface, mac)) {
+		if (getrandom(mac, sizeof(mac), 0) != (ssize_t)sizeof(mac))
+			mac[0] = 0x02, mac[1] = 0xa0, mac[2] = 0x98;
+	}
+	/* Locally administered (bit 1 set), unicast (bit 0 clear), as iocage forces. */
+	mac[0] = (unsigned char)((mac[0] | 0x02) & ~0x01);
+	return xasprintf("%02x%02x%02x", mac[0], mac[1], mac[2]);
+}

@@ -1,0 +1,45 @@
+/* The jail runtime (SPEC §1 jail(8) row, §6): namespaces, the jail root and its mounts,
+ * cgroups (v2, or v1 controllers on hybrid hosts), capability bounding set, seccomp, a
+ * private /dev, and a tiny init as PID 1. No daemon: the jail's init keeps running after
+ * jailctl exits. Runtime state lives in <run_dir>/<pool_id>/<NAME>.json and is cleaned
+ * when stale (dead init, host reboot). Every mount of a jail lives in the jail's own mount
+ * namespace, so it disappears with the jail and never leaks onto the host. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "context.h"
+#include "error.h"
+#include "fstab.h"
+#include "jail.h"
+
+struct jc_run_state {
+	bool running;
+	int jid;              /* smallest free positive number on the host while running */
+	pid_t init_pid;       /* host pid of the jail's PID 1 */
+};
+
+/* Current state; a stale record (init gone) is cleaned up and reported as not running. */
+int jc_runtime_status(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_run_state *out,
+		      struct jc_error *err);
+/* Start as SPEC §6; progress lines via jc_progress. Any failure undoes everything. */
+int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
+/* Stop: exec_prestop, exec_stop, SIGTERM all, SIGKILL after stop_timeout, teardown,
+ * exec_poststop. force skips the hooks. */
+int jc_runtime_stop(struct jc_ctx *ctx, struct jc_jail *jail, bool force, struct jc_error *err);
+/* Run argv inside the running jail as user (NULL = root), joined to
+ * all its namespaces, cgroup and restrictions, with the caller's stdin/stdout/stderr.
+ * *exit_status receives the command's exit status (128+signal when killed). */
+int jc_runtime_exec(struct jc_ctx *ctx, const struct jc_jail *jail, const char *user,
+		    char *const argv[], int *exit_status, struct jc_error *err);
+/* Login shell on a new pty in the jail, relayed to the caller's terminal. */
+int jc_runtime_console(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_error *err);
+/* Mount / unmount one fstab entry in a running jail (fstab -a / -r on a running jail). */
+int jc_runtime_mount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
+			   const struct jc_fstab_entry *entry, struct jc_error *err);
+int jc_runtime_umount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
+			    const struct jc_fstab_entry *entry, struct jc_error *err);
+/* Apply limits (memoryuse, pcpu, maxproc, cpuset, I/O) and hostname to a running jail. */
+int jc_runtime_apply_live(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
+			  struct jc_error *err);
