@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "copytree.h"
 #include "fstab.h"
 #include "props.h"
 #include "storage.h"
@@ -290,14 +291,17 @@ static bool pid_alive(long pid)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-/* Remove a jail directory: its root dataset through the back end, then the rest. */
-static int remove_jail_dir(struct jc_ctx *ctx, const char *dir, struct jc_error *err)
+/* Remove a jail directory: its root dataset through the back end, then the rest. On
+ * btrfs the back end also removes nested subvolumes (snapshots) in the directory. */
+int jc_jail_remove_dir(struct jc_ctx *ctx, const char *dir, struct jc_error *err)
 {
+	if (ctx->storage == &jc_storage_btrfs)
+		return ctx->storage->destroy(dir, err);
 	cleanup_free char *root = xasprintf("%s/root", dir);
 	int r = ctx->storage->destroy(root, err);
 	if (r < 0)
 		return r;
-	return jc_storage_dir.destroy(dir, err);
+	return jc_tree_remove(dir, NULL, NULL, err);
 }
 
 /* Leftovers are named .create-NAME-PID / .destroy-NAME-PID; the pid tells if the command
@@ -317,7 +321,7 @@ static void clean_dir_leftovers(struct jc_ctx *ctx, const char *base)
 			continue;
 		cleanup_free char *path = xasprintf("%s/%s", base, de->d_name);
 		struct jc_error err = { 0 };
-		if (remove_jail_dir(ctx, path, &err) < 0)
+		if (jc_jail_remove_dir(ctx, path, &err) < 0)
 			jc_warning(ctx, "cannot remove leftover %s: %s", path, err.msg);
 		else
 			jc_debug(ctx, "removed leftover %s", path);
@@ -349,7 +353,7 @@ int jc_jail_destroy(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *e
 	if (rename(jail->dir, aside) < 0)
 		return jc_error_errno(err, errno, "%s: cannot destroy", jail->name);
 	jc_fsync_parent(aside, err);
-	r = remove_jail_dir(ctx, aside, err);
+	r = jc_jail_remove_dir(ctx, aside, err);
 	if (r < 0)
 		return jc_error_wrap(err, "%s: destroyed, but cleaning up failed", jail->name);
 	cleanup_free char *log = xasprintf("%s/log/%s-console.log", ctx->iocroot, jail->name);
@@ -512,8 +516,11 @@ int jc_jail_set_template(struct jc_ctx *ctx, struct jc_jail *jail, bool template
 int jc_jail_with_root(struct jc_ctx *ctx, const char *root, jc_root_fn fn, void *arg,
 		      struct jc_error *err)
 {
-	if (!ctx->storage->clone_needs_mount)
-		return fn(root, arg, err);
+	if (!ctx->storage->clone_needs_mount) {
+		/* mount() also completes or undoes an interrupted restore. */
+		int r = ctx->storage->mount(root, err);
+		return r < 0 ? r : fn(root, arg, err);
+	}
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return jc_error_errno(err, errno, "pipe");

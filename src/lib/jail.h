@@ -84,6 +84,12 @@ int jc_jail_rebase_fstab(const char *fstab_path, const char *old_root, const cha
 			 struct jc_error *err);
 /* Record last_started (UTC "%F %T") in config.json. */
 int jc_jail_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
+/* Remove a jail directory (root dataset, snapshots, files). */
+int jc_jail_remove_dir(struct jc_ctx *ctx, const char *dir, struct jc_error *err);
+/* Writable clone of a jail, template or release root. A plain-directory root on the dir
+ * back end (empty or imported jails) is copied, since an overlay over it would show later
+ * writes to the source. */
+int jc_jail_clone_root(struct jc_ctx *ctx, const char *src, const char *dst, struct jc_error *err);
 /* Remove leftovers of interrupted creates/destroys (dot entries whose pid is gone). */
 int jc_jail_clean_leftovers(struct jc_ctx *ctx, struct jc_error *err);
 

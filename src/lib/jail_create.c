@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "copytree.h"
 #include "fileio.h"
 #include "fstab.h"
 #include "jail.h"
@@ -277,7 +278,7 @@ static int build_jail(struct jc_ctx *ctx, const char *tmp, const char *name,
 {
 	cleanup_free char *root = xasprintf("%s/root", tmp);
 	cleanup_free char *final_root = xasprintf("%s/jails/%s/root", ctx->iocroot, name);
-	int r = plan->src_root ? ctx->storage->clone(plan->src_root, root, err)
+	int r = plan->src_root ? jc_jail_clone_root(ctx, plan->src_root, root, err)
 			       : ctx->storage->create(root, err);
 	if (r < 0)
 		return r;
@@ -322,9 +323,7 @@ static int create_one(struct jc_ctx *ctx, const char *name, const struct create_
 		r = jc_error_errno(err, errno, "%s: publishing the new jail", name);
 	if (r < 0) {
 		struct jc_error ignore = { 0 };
-		cleanup_free char *root = xasprintf("%s/root", tmp);
-		ctx->storage->destroy(root, &ignore);
-		jc_storage_dir.destroy(tmp, &ignore);
+		jc_jail_remove_dir(ctx, tmp, &ignore);
 		return jc_error_wrap(err, "%s", name);
 	}
 	return jc_fsync_parent(final, err);
@@ -423,7 +422,7 @@ int jc_jail_clone(struct jc_ctx *ctx, struct jc_jail *src, const char *new_name,
 		json_decref(config);
 		return jc_error_errno(err, errno, "%s", tmp);
 	}
-	r = ctx->storage->clone(src->root, root, err);
+	r = jc_jail_clone_root(ctx, src->root, root, err);
 	if (r == 0)
 		r = jc_json_write_atomic(cfg, config, err);
 	json_decref(config);
@@ -439,11 +438,21 @@ int jc_jail_clone(struct jc_ctx *ctx, struct jc_jail *src, const char *new_name,
 		r = jc_error_errno(err, errno, "%s: publishing the clone", new_name);
 	if (r < 0) {
 		struct jc_error ignore = { 0 };
-		ctx->storage->destroy(root, &ignore);
-		jc_storage_dir.destroy(tmp, &ignore);
+		jc_jail_remove_dir(ctx, tmp, &ignore);
 		return r;
 	}
 	return jc_fsync_parent(final, err);
+}
+
+int jc_jail_clone_root(struct jc_ctx *ctx, const char *src, const char *dst, struct jc_error *err)
+{
+	cleanup_free char *lower = xasprintf("%s.lower", src);
+	bool plain = ctx->storage->clone_needs_mount && !jc_path_exists(lower);
+	cleanup_free char *releases = xasprintf("%s/releases/", ctx->iocroot);
+	/* Releases are never written by jails: an overlay straight over them is safe. */
+	if (plain && !jc_str_has_prefix(src, releases))
+		return jc_tree_copy(src, dst, err);
+	return ctx->storage->clone(src, dst, err);
 }
 
 int jc_jail_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err)

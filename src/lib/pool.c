@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libmount/libmount.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -329,6 +328,7 @@ struct mount_ent {
 	char *target;
 	char *fstype;
 	dev_t devno;
+	bool readonly;
 };
 
 static void mounts_free(struct mount_ent *m)
@@ -375,8 +375,10 @@ static int read_mounts(const char *file, struct mount_ent **out, struct jc_error
 			continue;
 		v = xrealloc(v, (n + 2) * sizeof(*v));
 		const char *type = mnt_fs_get_fstype(fs);
+		const char *opts = mnt_fs_get_vfs_options(fs);
 		v[n++] = (struct mount_ent){ xstrdup(target), xstrdup(type ? type : ""),
-					     mnt_fs_get_devno(fs) };
+					     mnt_fs_get_devno(fs),
+					     opts && mnt_optstr_get_option(opts, "ro", NULL, NULL) == 0 };
 		v[n].target = NULL;
 	}
 	mnt_free_iter(it);
@@ -389,13 +391,21 @@ static int read_mounts(const char *file, struct mount_ent **out, struct jc_error
 
 /* ---- listing and resolving ---- */
 
+/* Also the same directory seen through another mount (a bind mount of the pool). */
+static bool same_dir(const char *a, const struct stat *b)
+{
+	struct stat st;
+	return stat(a, &st) == 0 && st.st_dev == b->st_dev && st.st_ino == b->st_ino;
+}
+
 static void add_if_active(char ***found, const char *cand)
 {
 	cleanup_free char *real = realpath(cand, NULL);
-	if (!real)
+	struct stat st;
+	if (!real || stat(real, &st) < 0)
 		return;
 	for (size_t i = 0; (*found)[i]; i++)
-		if (strcmp((*found)[i], real) == 0)
+		if (strcmp((*found)[i], real) == 0 || same_dir((*found)[i], &st))
 			return;
 	cleanup_free char *ioc = xasprintf("%s/iocage", real);
 	if (jc_is_dir(ioc) && jc_pool_is_active(real))
@@ -505,8 +515,10 @@ static int auto_activate(struct jc_ctx *ctx, char **out, struct jc_error *err)
 			rootdev = m[i].devno;
 	cleanup_free char *mnt = ctx->paths.mnt_dir ? canonical(ctx->paths.mnt_dir) : NULL;
 	for (size_t i = 0; r == 0 && mnt && m[i].target && !*out; i++) {
-		if (!is_local_fs(m[i].fstype) || !path_below(m[i].target, mnt) ||
-		    m[i].devno == rootdev || !jc_is_dir(m[i].target))
+		/* Never auto-activate a tmpfs (gone at reboot) or a read-only mount: those are
+		 * somebody else's scratch or system mounts, not storage meant for jails. */
+		if (!is_local_fs(m[i].fstype) || strcmp(m[i].fstype, "tmpfs") == 0 || m[i].readonly ||
+		    !path_below(m[i].target, mnt) || m[i].devno == rootdev || !jc_is_dir(m[i].target))
 			continue;
 		struct jc_error e2 = { 0 };
 		if (jc_pool_activate(ctx, m[i].target, &e2) < 0) {

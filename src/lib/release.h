@@ -19,19 +19,23 @@ struct jc_fetch_opts {
 	const char *file;         /* tarball path or URL (-f) */
 	const char *sha256;       /* expected sha256 of file (--sha256) */
 	bool noverify;            /* --noverify: skip checksum verification (warns) */
-	/* Progress: called with bytes done/total (total 0 = unknown) while downloading. */
+	/* Progress: what names the phase as a line to show ("Downloading: rootfs.tar.xz",
+	 * "Extracting: rootfs.tar.xz", ...); done/total are bytes (total 0 = unknown or a
+	 * phase without byte counts). Without a callback each new phase is reported once
+	 * through jc_progress. */
 	void (*progress)(void *user, const char *what, uint64_t done, uint64_t total);
 	void *progress_user;
 };
 
 struct jc_release_info {
 	char *name;
-	char *source;     /* "builtin", "debootstrap", "simplestreams URL", "tarball PATH" */
+	char *source;     /* "builtin", "debootstrap", "simplestreams" or "tarball" */
 	char *sha256;     /* of the downloaded artefact, or "none" */
 	char *date;       /* UTC fetch time, %F %T */
 	uint64_t size;    /* bytes in the root */
 };
 
+/* -EEXIST when the release is already there. Cleans leftovers first. */
 int jc_release_fetch(struct jc_ctx *ctx, const struct jc_fetch_opts *opts, struct jc_error *err);
 bool jc_release_exists(const struct jc_ctx *ctx, const char *name);
 /* Releases fetched into the pool, sorted by name. */
@@ -48,6 +52,8 @@ int jc_release_destroy(struct jc_ctx *ctx, const char *name, bool drop_download,
 		       struct jc_error *err);
 /* Names of jails/templates whose release or cloned_release is name. */
 int jc_release_users(const struct jc_ctx *ctx, const char *name, char ***out, struct jc_error *err);
+/* clean -r: every release and download; nothing is removed when a release is in use. */
+int jc_release_clean_all(struct jc_ctx *ctx, struct jc_error *err);
 /* Remove leftovers of interrupted fetches (dot-named temporaries in releases/ and download/). */
 int jc_release_clean_leftovers(struct jc_ctx *ctx, struct jc_error *err);
 /* Validate a release name: ^[A-Za-z0-9][A-Za-z0-9._-]*$, at most 63 chars, not "." / "..". */

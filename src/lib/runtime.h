@@ -28,6 +28,9 @@ int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *
 /* Stop: exec_prestop, exec_stop, SIGTERM all, SIGKILL after stop_timeout, teardown,
  * exec_poststop. force skips the hooks. */
 int jc_runtime_stop(struct jc_ctx *ctx, struct jc_jail *jail, bool force, struct jc_error *err);
+/* restart -s: exec_stop, every process but the init terminated (SIGKILL after
+ * stop_timeout), exec_start, last_started; mounts, network and cgroups stay. */
+int jc_runtime_restart_soft(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
 /* Run argv inside the running jail as user (NULL = root), joined to
  * all its namespaces, cgroup and restrictions, with the caller's stdin/stdout/stderr.
  * *exit_status receives the command's exit status (128+signal when killed). */
@@ -40,6 +43,9 @@ int jc_runtime_mount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
 			   const struct jc_fstab_entry *entry, struct jc_error *err);
 int jc_runtime_umount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
 			    const struct jc_fstab_entry *entry, struct jc_error *err);
-/* Apply limits (memoryuse, pcpu, maxproc, cpuset, I/O) and hostname to a running jail. */
+/* Apply limits (memoryuse, swapuse, pcpu, maxproc, nthr, cpuset, I/O) and host_hostname /
+ * host_domainname to a running jail, from the jail's current effective properties. 0 when
+ * applied or when the jail is not running; -EOPNOTSUPP (message "KEY: requires a jail
+ * restart") for properties that only take effect at the next start. */
 int jc_runtime_apply_live(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
 			  struct jc_error *err);

@@ -1,1 +1,515 @@
-/* placeholder: being written */
+/* A jail's cgroups: jailctl/jailctl-<pool_id>-<NAME> in the cgroup v2 hierarchy (always,
+ * if there is one: it tracks the processes and has cgroup.kill) and in the v1 hierarchy
+ * of every controller the v2 hierarchy does not have (hybrid hosts). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "runtime_priv.h"
+#include "util.h"
+
+/* Controllers jailctl sets limits with, by cgroup v1 name; v2 calls blkio "io". */
+static const char *const wanted_v1[] = { "memory", "pids", "cpu", "cpuset", "blkio", "devices",
+					 "freezer" };
+static const char *const wanted_v2[] = { "memory", "pids", "cpu", "cpuset", "io" };
+
+enum { KILL_WAIT_MS = 10000 };
+
+void rt_cgroups_release(struct rt_cgroups *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		free(cg->paths[i]);
+		free(cg->controllers[i]);
+	}
+	memset(cg, 0, sizeof(*cg));
+}
+
+static int write_file(const char *dir, const char *file, const char *value)
+{
+	cleanup_free char *path = xasprintf("%s/%s", dir, file);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		return -errno;
+	return 0;
+}
+
+static char *read_small(const char *dir, const char *file)
+{
+	cleanup_free char *path = xasprintf("%s/%s", dir, file);
+	char *text = NULL;
+	if (rt_read_text(path, &text) < 0)
+		return NULL;
+	return jc_strstrip(text);
+}
+
+/* ---- finding the hierarchies ---- */
+
+struct hier {
+	char *mnt;
+	char *opts;     /* super options: the v1 controllers */
+	bool v2;
+};
+
+struct hiers {
+	struct hier h[24];
+	size_t n;
+};
+
+static void hiers_release(struct hiers *hs)
+{
+	for (size_t i = 0; i < hs->n; i++) {
+		free(hs->h[i].mnt);
+		free(hs->h[i].opts);
+	}
+}
+
+/* mountinfo escapes blanks and backslashes as \ooo. */
+static void unescape(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] && r[3]) {
+			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+static void scan_line(char *line, struct hiers *hs)
+{
+	cleanup_strv char **f = jc_strsplit(line, " \n");
+	size_t n = jc_strv_len(f), sep = 0;
+	for (size_t i = 6; i < n; i++) {
+		if (strcmp(f[i], "-") == 0) {
+			sep = i;
+			break;
+		}
+	}
+	if (!sep || sep + 1 >= n || hs->n >= JC_ARRAY_SIZE(hs->h))
+		return;
+	const char *type = f[sep + 1];
+	bool v2 = strcmp(type, "cgroup2") == 0;
+	if (!v2 && strcmp(type, "cgroup") != 0)
+		return;
+	unescape(f[4]);
+	hs->h[hs->n++] = (struct hier){ xstrdup(f[4]), xstrdup(sep + 3 < n ? f[sep + 3] : ""), v2 };
+}
+
+static int scan_hiers(const struct jc_ctx *ctx, struct hiers *hs, struct jc_error *err)
+{
+	cleanup_fclose FILE *f = fopen(ctx->paths.mountinfo, "re");
+	if (!f)
+		return jc_error_errno(err, errno, "%s", ctx->paths.mountinfo);
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0)
+		scan_line(line, hs);
+	return 0;
+}
+
+static bool has_token(const char *list, const char *tok, const char *seps)
+{
+	cleanup_strv char **v = jc_strsplit(list ? list : "", seps);
+	for (size_t i = 0; v[i]; i++)
+		if (strcmp(v[i], tok) == 0)
+			return true;
+	return false;
+}
+
+static const struct hier *find_v2(const struct hiers *hs)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		if (hs->h[i].v2)
+			return &hs->h[i];
+	return NULL;
+}
+
+static const struct hier *find_v1(const struct hiers *hs, const char *controller)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		if (!hs->h[i].v2 && has_token(hs->h[i].opts, controller, ","))
+			return &hs->h[i];
+	return NULL;
+}
+
+/* ---- creating ---- */
+
+static void add_cgroup(struct rt_cgroups *cg, const char *path, const char *controller)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (strcmp(cg->paths[i], path) == 0)
+			return;   /* co-mounted controllers (cpu,cpuacct) share one directory */
+	if (cg->n < RT_MAX_CGROUPS) {
+		cg->paths[cg->n] = xstrdup(path);
+		cg->controllers[cg->n++] = xstrdup(controller);
+	}
+}
+
+static int make_dir(const char *path, struct jc_error *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return jc_error_errno(err, errno, "%s", path);
+	return 0;
+}
+
+/* A v1 cpuset starts with no CPUs and no memory nodes: copy the parent's. */
+static int cpuset_inherit(const char *dir, const char *parent, struct jc_error *err)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	for (size_t i = 0; i < JC_ARRAY_SIZE(files); i++) {
+		cleanup_free char *cur = read_small(dir, files[i]);
+		if (cur && *cur)
+			continue;
+		cleanup_free char *val = read_small(parent, files[i]);
+		int r = val ? write_file(dir, files[i], val) : -ENOENT;
+		if (r < 0)
+			return jc_error_errno(err, -r, "%s/%s", dir, files[i]);
+	}
+	return 0;
+}
+
+static int v2_enable(const char *dir, const char *available, struct jc_error *err)
+{
+	for (size_t i = 0; i < JC_ARRAY_SIZE(wanted_v2); i++) {
+		if (!has_token(available, wanted_v2[i], " "))
+			continue;
+		cleanup_free char *v = xasprintf("+%s", wanted_v2[i]);
+		int r = write_file(dir, "cgroup.subtree_control", v);
+		if (r < 0 && r != -EBUSY)
+			return jc_error_errno(err, -r, "%s/cgroup.subtree_control: %s", dir, v);
+	}
+	return 0;
+}
+
+static int create_v2(const struct hier *h, const char *leaf, struct rt_cgroups *out,
+		     char **v2_controllers, struct jc_error *err)
+{
+	*v2_controllers = read_small(h->mnt, "cgroup.controllers");
+	if (!*v2_controllers)
+		*v2_controllers = xstrdup("");
+	cleanup_free char *parent = xasprintf("%s/jailctl", h->mnt);
+	cleanup_free char *dir = xasprintf("%s/%s", parent, leaf);
+	int r = v2_enable(h->mnt, *v2_controllers, err);
+	if (r == 0)
+		r = make_dir(parent, err);
+	if (r == 0)
+		r = v2_enable(parent, *v2_controllers, err);
+	if (r == 0)
+		r = make_dir(dir, err);
+	if (r == 0)
+		add_cgroup(out, dir, "v2");
+	return r;
+}
+
+static int create_v1(const struct hier *h, const char *controller, const char *leaf,
+		     struct rt_cgroups *out, struct jc_error *err)
+{
+	cleanup_free char *parent = xasprintf("%s/jailctl", h->mnt);
+	cleanup_free char *dir = xasprintf("%s/%s", parent, leaf);
+	bool cpuset = strcmp(controller, "cpuset") == 0;
+	int r = make_dir(parent, err);
+	if (r == 0 && cpuset)
+		r = cpuset_inherit(parent, h->mnt, err);
+	if (r == 0)
+		r = make_dir(dir, err);
+	if (r == 0 && cpuset)
+		r = cpuset_inherit(dir, parent, err);
+	if (r == 0)
+		add_cgroup(out, dir, controller);
+	return r;
+}
+
+static int discover_and_create(struct jc_ctx *ctx, const char *leaf, struct rt_cgroups *out,
+			       struct jc_error *err)
+{
+	struct hiers hs = { 0 };
+	int r = scan_hiers(ctx, &hs, err);
+	cleanup_free char *v2c = NULL;
+	const struct hier *v2 = r == 0 ? find_v2(&hs) : NULL;
+	if (v2)
+		r = create_v2(v2, leaf, out, &v2c, err);
+	for (size_t i = 0; r == 0 && i < JC_ARRAY_SIZE(wanted_v1); i++) {
+		const char *c = wanted_v1[i];
+		const char *v2name = strcmp(c, "blkio") == 0 ? "io" : c;
+		if (v2c && has_token(v2c, v2name, " "))
+			continue;
+		const struct hier *h = find_v1(&hs, c);
+		if (h)
+			r = create_v1(h, c, leaf, out, err);
+	}
+	hiers_release(&hs);
+	if (r == 0 && out->n == 0)
+		r = jc_error_set(err, ENOENT, "no cgroup hierarchy is mounted (see %s)",
+				 ctx->paths.mountinfo);
+	return r;
+}
+
+/* ---- the pool's disk, for I/O limits ---- */
+
+static char *whole_disk(unsigned maj, unsigned min)
+{
+	/* Throttling applies to whole disks: a partition is replaced by its parent. */
+	cleanup_free char *part = xasprintf("/sys/dev/block/%u:%u/partition", maj, min);
+	if (access(part, F_OK) == 0) {
+		cleanup_free char *pdev = xasprintf("/sys/dev/block/%u:%u/../dev", maj, min);
+		char *text = NULL;
+		if (rt_read_text(pdev, &text) == 0)
+			return jc_strstrip(text);
+	}
+	return xasprintf("%u:%u", maj, min);
+}
+
+/* The block device under the pool: the source of the mount that holds it, when that is a
+ * block device (btrfs reports an anonymous st_dev, so st_dev alone does not do). */
+static char *pool_blkdev(const struct jc_ctx *ctx)
+{
+	cleanup_fclose FILE *f = fopen(ctx->paths.mountinfo, "re");
+	if (!f || !ctx->pool)
+		return NULL;
+	cleanup_free char *line = NULL, *best_src = NULL;
+	size_t cap = 0, best_len = 0;
+	while (getline(&line, &cap, f) > 0) {
+		cleanup_strv char **v = jc_strsplit(line, " \n");
+		size_t n = jc_strv_len(v), sep = 0;
+		for (size_t i = 6; i < n && !sep; i++)
+			if (strcmp(v[i], "-") == 0)
+				sep = i;
+		if (!sep || sep + 2 >= n)
+			continue;
+		unescape(v[4]);
+		size_t len = strlen(v[4]);
+		bool inside = strcmp(v[4], "/") == 0 ||
+			      (strncmp(ctx->pool, v[4], len) == 0 && (ctx->pool[len] == '/' || !ctx->pool[len]));
+		if (inside && len >= best_len) {
+			free(best_src);
+			best_src = xstrdup(v[sep + 2]);
+			best_len = len;
+		}
+	}
+	struct stat st;
+	if (!best_src || stat(best_src, &st) < 0 || !S_ISBLK(st.st_mode))
+		return NULL;
+	return whole_disk(major(st.st_rdev), minor(st.st_rdev));
+}
+
+/* ---- writing limits ---- */
+
+static bool has_io(const struct rt_limits *l)
+{
+	return l->rbps != RT_UNLIMITED || l->wbps != RT_UNLIMITED || l->riops != RT_UNLIMITED ||
+	       l->wiops != RT_UNLIMITED;
+}
+
+static int write_setting(const char *dir, const struct rt_cg_setting *s, struct jc_error *err)
+{
+	const char *value = s->value;
+	cleanup_free char *parent = NULL, *inherited = NULL;
+	if (strcmp(s->file, "cpuset.cpus") == 0 && !*value) {
+		/* cpuset off: the parent's CPUs (v2 accepts the empty string, v1 does not). */
+		parent = xstrdup(dir);
+		*strrchr(parent, '/') = '\0';
+		inherited = read_small(parent, "cpuset.cpus.effective");
+		if (!inherited)
+			inherited = read_small(parent, "cpuset.cpus");
+		value = inherited ? inherited : "";
+	}
+	int r = write_file(dir, s->file, value);
+	/* memsw exists only with swap accounting; without it there is nothing to limit. */
+	if (r == -ENOENT && strstr(s->file, "memsw"))
+		return 0;
+	if (r < 0)
+		return jc_error_errno(err, -r, "%s/%s: cannot write '%s'", dir, s->file, value);
+	return 0;
+}
+
+static int apply_to(const struct rt_cgroups *cg, const struct rt_limits *l, bool all,
+		    const char *blkdev, struct jc_error *err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		bool v2 = strcmp(cg->controllers[i], "v2") == 0;
+		struct rt_cg_setting set[RT_MAX_SETTINGS];
+		size_t n = rt_cgroup_settings(l, v2, all, blkdev, set);
+		for (size_t j = 0; j < n; j++) {
+			if (!v2 && strcmp(set[j].controller, cg->controllers[i]) != 0)
+				continue;
+			if (v2) {
+				/* Only controllers enabled for the jail's cgroup have files. */
+				cleanup_free char *f = xasprintf("%s/%s", cg->paths[i], set[j].file);
+				if (access(f, F_OK) < 0)
+					continue;
+			}
+			int r = write_setting(cg->paths[i], &set[j], err);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int deny_devices(const struct rt_cgroups *cg, const struct rt_devfs *d, struct jc_error *err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		if (strcmp(cg->controllers[i], "devices") != 0)
+			continue;
+		int r = write_file(cg->paths[i], "devices.deny", "a");
+		char rules[RT_MAX_DEVNODES + 2][32];
+		size_t n = rt_devfs_cgroup_rules(d, rules, JC_ARRAY_SIZE(rules));
+		for (size_t j = 0; r == 0 && j < n; j++)
+			r = write_file(cg->paths[i], "devices.allow", rules[j]);
+		if (r < 0)
+			return jc_error_errno(err, -r, "%s: device rules", cg->paths[i]);
+	}
+	return 0;
+}
+
+static void warn_io(struct jc_ctx *ctx, const char *name, const struct rt_limits *l,
+		    const char *blkdev)
+{
+	if (has_io(l) && !blkdev)
+		jc_warning(ctx, "%s: the pool's disk is unknown, I/O limits (readbps, writebps, "
+			   "readiops, writeiops) are not applied", name);
+}
+
+int rt_cgroups_create(struct jc_ctx *ctx, const char *name, const struct rt_plan *plan,
+		      struct rt_cgroups *out, struct jc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	cleanup_free char *leaf = xasprintf("jailctl-%s-%s", ctx->pool_id, name);
+	int r = discover_and_create(ctx, leaf, out, err);
+	cleanup_free char *blkdev = has_io(&plan->limits) ? pool_blkdev(ctx) : NULL;
+	if (r == 0)
+		r = deny_devices(out, &plan->devfs, err);
+	if (r == 0)
+		r = apply_to(out, &plan->limits, false, blkdev, err);
+	if (r < 0) {
+		struct jc_error ignored = { 0 };
+		rt_cgroups_destroy(out, &ignored);
+		rt_cgroups_release(out);
+		return jc_error_wrap(err, "%s: cgroup", name);
+	}
+	warn_io(ctx, name, &plan->limits, blkdev);
+	return 0;
+}
+
+int rt_cgroups_apply(struct jc_ctx *ctx, const struct rt_cgroups *cg, const struct rt_limits *l,
+		     struct jc_error *err)
+{
+	cleanup_free char *blkdev = pool_blkdev(ctx);
+	return apply_to(cg, l, true, blkdev, err);
+}
+
+int rt_cgroups_attach(const struct rt_cgroups *cg, pid_t pid, struct jc_error *err)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		int r = write_file(cg->paths[i], "cgroup.procs", buf);
+		if (r < 0)
+			return jc_error_errno(err, -r, "%s: cannot join", cg->paths[i]);
+	}
+	return 0;
+}
+
+/* ---- killing and removing ---- */
+
+static pid_t *read_procs(const char *dir, size_t *n)
+{
+	cleanup_free char *text = read_small(dir, "cgroup.procs");
+	*n = 0;
+	if (!text)
+		return NULL;
+	cleanup_strv char **v = jc_strsplit(text, "\n");
+	pid_t *pids = xcalloc(jc_strv_len(v) + 1, sizeof(pid_t));
+	for (size_t i = 0; v[i]; i++) {
+		long p;
+		if (jc_parse_long(v[i], &p) == 0 && p > 0)
+			pids[(*n)++] = (pid_t)p;
+	}
+	return pids;
+}
+
+int rt_cgroups_signal(const struct rt_cgroups *cg, int sig, pid_t skip)
+{
+	if (cg->n == 0)
+		return 0;
+	size_t n = 0;
+	cleanup_free pid_t *pids = read_procs(cg->paths[0], &n);
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] != skip)
+			kill(pids[i], sig);
+	return (int)n;
+}
+
+/* SIGKILL every process and wait on each one's pidfd until it is gone; repeat while
+ * anything is left (a process may have forked before the signal landed). */
+static int kill_and_wait(const char *dir, struct jc_error *err)
+{
+	for (int round = 0; round < 100; round++) {
+		size_t n = 0;
+		cleanup_free pid_t *pids = read_procs(dir, &n);
+		if (n == 0)
+			return 0;
+		for (size_t i = 0; i < n; i++) {
+			cleanup_close int pfd = pidfd_open(pids[i], 0);
+			if (pfd < 0)
+				continue;
+			pidfd_send_signal(pfd, SIGKILL, NULL, 0);
+			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			if (poll(&p, 1, KILL_WAIT_MS) == 0)
+				return jc_error_set(err, ETIMEDOUT, "%s: process %d does not die",
+						    dir, (int)pids[i]);
+		}
+	}
+	return jc_error_set(err, EBUSY, "%s: processes keep appearing", dir);
+}
+
+/* v2: cgroup.kill, then wait for "populated 0" in cgroup.events (it signals POLLPRI). */
+static bool v2_kill_wait(const char *dir)
+{
+	cleanup_free char *events = xasprintf("%s/cgroup.events", dir);
+	cleanup_close int fd = open(events, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || write_file(dir, "cgroup.kill", "1") < 0)
+		return false;
+	for (int i = 0; i < 1000; i++) {
+		char buf[256];
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			return false;
+		buf[n] = '\0';
+		if (strstr(buf, "populated 0"))
+			return true;
+		struct pollfd p = { .fd = fd, .events = POLLPRI };
+		if (poll(&p, 1, KILL_WAIT_MS) <= 0)
+			return false;
+	}
+	return false;
+}
+
+int rt_cgroups_destroy(const struct rt_cgroups *cg, struct jc_error *err)
+{
+	int ret = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		if (access(cg->paths[i], F_OK) < 0)
+			continue;
+		bool done = strcmp(cg->controllers[i], "v2") == 0 && v2_kill_wait(cg->paths[i]);
+		int r = done ? 0 : kill_and_wait(cg->paths[i], err);
+		if (r == 0 && rmdir(cg->paths[i]) < 0 && errno != ENOENT)
+			r = jc_error_errno(err, errno, "%s: cannot remove", cg->paths[i]);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}

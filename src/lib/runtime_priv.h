@@ -208,18 +208,26 @@ int rt_pidfd_checked(pid_t pid, unsigned long long start);
 /* Smallest free JID, reserved together with the state file under one lock. */
 int rt_jid_allocate(struct jc_ctx *ctx, const char *name, struct rt_state *st,
 		    struct jc_error *err);
-void rt_jid_release(const struct jc_ctx *ctx, int jid);
+/* Free jid if it is still reserved for this jail. */
+void rt_jid_release(const struct jc_ctx *ctx, const char *name, int jid);
+/* Whole small file (e.g. /proc, cgroup files) without error message; -errno. */
+int rt_read_text(const char *path, char **out);
 /* The per-jail runtime lock (<run_dir>/<pool_id>/<NAME>.lock); nonblock: -EWOULDBLOCK if
  * held. */
 int rt_runtime_lock(const struct jc_ctx *ctx, const char *name, bool nonblock, int *out_fd,
 		    struct jc_error *err);
 /* Remove every trace of a jail that is not running: kill leftovers, cgroups, JID, state. */
 int rt_state_cleanup(struct jc_ctx *ctx, struct rt_state *st, struct jc_error *err);
+enum rt_probe_mode {
+	RT_PROBE_LOOK,          /* report only */
+	RT_PROBE_CLEAN,         /* clean a stale record if nobody holds the runtime lock */
+	RT_PROBE_CLEAN_LOCKED,  /* the caller holds the runtime lock: clean a stale record */
+};
 /* Load the state; running means the init lives and the start completed. A record of a
- * start whose jailctl died, or of a dead init, is cleaned up (when cleanup is true and
- * nobody holds the runtime lock). Returns 1 when running, 0 when not. */
-int rt_state_probe(struct jc_ctx *ctx, const char *name, bool cleanup, struct rt_state *out,
-		   struct jc_error *err);
+ * start whose jailctl died, or of a dead init, is stale. Returns 1 when running, 0 when
+ * not (out then describes a start in progress, or is empty). */
+int rt_state_probe(struct jc_ctx *ctx, const char *name, enum rt_probe_mode mode,
+		   struct rt_state *out, struct jc_error *err);
 
 /* ---- running things (runtime_exec.c) ---- */
 
@@ -252,6 +260,9 @@ int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct 
 int rt_open_console_log(const struct jc_ctx *ctx, const char *name, int *out_fd,
 			struct jc_error *err);
 
+/* Record last_started (UTC) in config.json; a failure is only a warning. */
+void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail);
+
 /* ---- the jail's side of start (runtime_mounts.c) ---- */
 
 /* In the child, in its new namespaces: build the root, pivot into it, set hostname and
@@ -260,6 +271,17 @@ int rt_setup_root(const struct rt_plan *plan, struct jc_error *err);
 /* Resolve path (relative to the jail root dirfd) without leaving the root, creating
  * missing directories; returns an O_PATH fd. */
 int rt_open_in_root(int rootfd, const char *path, bool create_dirs, struct jc_error *err);
+/* Mount one fstab entry (dst is the host path under root) onto the jail tree at rootfd. */
+int rt_mount_fstab_entry(int rootfd, const char *root, const struct jc_fstab_entry *e,
+			 struct jc_error *err);
+/* The same in two steps, for live mounts: a detached mount made on the host side, then
+ * attached inside the jail's mount namespace. */
+int rt_fstab_detached(const struct jc_fstab_entry *e, int *out_mfd, bool *out_isdir,
+		      struct jc_error *err);
+int rt_fstab_attach(int rootfd, const char *root, const struct jc_fstab_entry *e, int mfd,
+		    bool isdir, struct jc_error *err);
+/* dst (host path under root) as a path inside the jail, NULL when it is not under root. */
+const char *rt_jail_relative(const char *root, const char *dst);
 /* Bring lo up in the current network namespace. */
 int rt_loopback_up(struct jc_error *err);
 

@@ -1,1 +1,264 @@
-/* placeholder: being written */
+/* What a jail may touch: the device nodes of its devfs ruleset, the capabilities it keeps
+ * (none of the host-level powers) and the seccomp filter that closes kernel interfaces
+ * which are not namespaced. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include "runtime_priv.h"
+#include "util.h"
+
+/* ---- devfs rulesets ---- */
+
+static const struct rt_devnode basic_nodes[] = {
+	{ "null", 1, 3, 0666 }, { "zero", 1, 5, 0666 }, { "full", 1, 7, 0666 },
+	{ "random", 1, 8, 0666 }, { "urandom", 1, 9, 0666 },
+};
+static const struct rt_devnode tty_node = { "tty", 5, 0, 0666 };
+static const struct rt_devnode tun_node = { "net/tun", 10, 200, 0666 };
+static const struct rt_devnode kvm_node = { "kvm", 10, 232, 0660 };
+
+/* FreeBSD's stock rulesets read for Linux: 1 hide_all (a Linux userland still needs the
+ * basic nodes, so it gets them), 2 unhide_basic, 3 unhide_login (adds ptys and tty),
+ * 4 jail and 5 jail_vnet (as 3: zfs and pf nodes have no Linux counterpart). */
+static const char *const ruleset_names[] = {
+	NULL, "devfsrules_hide_all", "devfsrules_unhide_basic", "devfsrules_unhide_login",
+	"jailctl default", "devfsrules_jail_vnet",
+};
+
+const char *rt_devfs_description(int ruleset)
+{
+	if (ruleset < 1 || ruleset >= (int)JC_ARRAY_SIZE(ruleset_names))
+		return "unknown";
+	return ruleset_names[ruleset];
+}
+
+static void push_node(struct rt_devfs *d, const struct rt_devnode *n)
+{
+	if (d->n < RT_MAX_DEVNODES)
+		d->nodes[d->n++] = *n;
+}
+
+int rt_devfs_build(int ruleset, bool allow_tun, bool allow_vmm, struct rt_devfs *out,
+		   struct jc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (ruleset < 1 || ruleset >= (int)JC_ARRAY_SIZE(ruleset_names))
+		return jc_error_set(err, ENOENT, "devfs_ruleset %d does not exist! - Not starting jail",
+				    ruleset);
+	out->ruleset = ruleset;
+	for (size_t i = 0; i < JC_ARRAY_SIZE(basic_nodes); i++)
+		push_node(out, &basic_nodes[i]);
+	if (ruleset >= 3) {
+		out->pts = true;
+		push_node(out, &tty_node);
+	}
+	if (allow_tun)
+		push_node(out, &tun_node);
+	if (allow_vmm)
+		push_node(out, &kvm_node);
+	return 0;
+}
+
+size_t rt_devfs_cgroup_rules(const struct rt_devfs *d, char out[][32], size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n && n < max; i++)
+		snprintf(out[n++], 32, "c %u:%u rwm", d->nodes[i].major, d->nodes[i].minor);
+	if (d->pts && n + 2 <= max) {
+		snprintf(out[n++], 32, "c 5:2 rwm");     /* ptmx */
+		snprintf(out[n++], 32, "c 136:* rwm");   /* the ptys of the jail's devpts */
+	}
+	return n;
+}
+
+/* ---- capabilities ---- */
+
+#define CAPBIT(c) (1ULL << (c))
+
+/* Host-level powers no jail gets: they act on the whole machine, not on the jail's
+ * namespaces (modules, raw I/O, clock, reboot, MAC policy, audit, kernel log, BPF,
+ * perf, resource overrides, device creation, tracing other processes). */
+static const uint64_t always_dropped =
+	CAPBIT(CAP_SYS_ADMIN) | CAPBIT(CAP_SYS_MODULE) | CAPBIT(CAP_SYS_RAWIO) |
+	CAPBIT(CAP_SYS_TIME) | CAPBIT(CAP_SYS_BOOT) | CAPBIT(CAP_MAC_ADMIN) |
+	CAPBIT(CAP_MAC_OVERRIDE) | CAPBIT(CAP_SYS_PTRACE) | CAPBIT(CAP_SYS_PACCT) |
+	CAPBIT(CAP_SYSLOG) | CAPBIT(CAP_WAKE_ALARM) | CAPBIT(CAP_BLOCK_SUSPEND) |
+	CAPBIT(CAP_AUDIT_CONTROL) | CAPBIT(CAP_AUDIT_READ) | CAPBIT(CAP_MKNOD) |
+	CAPBIT(CAP_SYS_RESOURCE) | CAPBIT(CAP_BPF) | CAPBIT(CAP_PERFMON) |
+	CAPBIT(CAP_CHECKPOINT_RESTORE) | CAPBIT(CAP_SYS_TTY_CONFIG);
+
+uint64_t rt_caps_keep(const struct rt_privs *p)
+{
+	uint64_t keep = (CAPBIT(CAP_LAST_CAP) << 1) - 1;
+	keep &= ~always_dropped;
+	if (!p->allow_chflags)
+		keep &= ~CAPBIT(CAP_LINUX_IMMUTABLE);
+	if (!p->allow_mlock)
+		keep &= ~CAPBIT(CAP_IPC_LOCK);
+	if (!p->allow_raw_sockets && !p->bpf)
+		keep &= ~CAPBIT(CAP_NET_RAW);
+	/* Like a FreeBSD VNET jail, a jail with its own virtual interfaces may configure them;
+	 * in any other case interfaces, routes and firewall are the host's business. */
+	if (!(p->vnet && p->own_netns))
+		keep &= ~CAPBIT(CAP_NET_ADMIN);
+	return keep;
+}
+
+unsigned rt_seccomp_flags(const struct rt_privs *p)
+{
+	return (p->allow_mount ? RT_SECCOMP_ALLOW_MOUNT : 0) |
+	       (p->allow_quotas ? RT_SECCOMP_ALLOW_QUOTAS : 0) |
+	       (p->allow_socket_af ? RT_SECCOMP_ALLOW_SOCKET_AF : 0);
+}
+
+int rt_caps_drop_bounding(uint64_t keep, struct jc_error *err)
+{
+	int max = (int)cap_max_bits();
+	for (int c = 0; c < max && c < 64; c++) {
+		if (keep & CAPBIT(c))
+			continue;
+		if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
+			return jc_error_errno(err, errno, "capability %d: cannot drop from the bounding set", c);
+	}
+	return 0;
+}
+
+int rt_caps_apply(uint64_t keep, struct jc_error *err)
+{
+	cap_t caps = cap_get_proc();
+	if (!caps)
+		return jc_error_errno(err, errno, "capabilities: cannot read");
+	int max = (int)cap_max_bits();
+	int r = cap_clear_flag(caps, CAP_INHERITABLE);
+	for (int c = 0; r == 0 && c < max && c < 64; c++) {
+		if (keep & CAPBIT(c))
+			continue;
+		cap_value_t v = (cap_value_t)c;
+		r = cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR);
+		if (r == 0)
+			r = cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR);
+	}
+	if (r == 0)
+		r = cap_set_proc(caps);
+	int saved = errno;
+	cap_free(caps);
+	if (r < 0)
+		return jc_error_errno(err, saved, "capabilities: cannot set");
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return jc_error_errno(err, errno, "capabilities: cannot clear the ambient set");
+	return 0;
+}
+
+/* ---- seccomp ---- */
+
+/* Kernel interfaces that are not namespaced, or whose capability is dropped anyway
+ * (defence in depth): loading code into the kernel, the kernel keyring, swap, BPF and perf,
+ * accounting, port I/O, the clock, the kernel log, and file handles (open_by_handle_at
+ * can reach files outside the jail root). */
+static const char *const denied_syscalls[] = {
+	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+	"create_module", "open_by_handle_at", "keyctl", "add_key", "request_key", "swapon",
+	"swapoff", "bpf", "perf_event_open", "acct", "lookup_dcookie", "iopl", "ioperm",
+	"settimeofday", "clock_settime", "stime", "syslog", "nfsservctl", "uselib",
+};
+static const char *const mount_syscalls[] = {
+	"mount", "umount", "umount2", "pivot_root", "move_mount", "fsopen", "fsmount",
+	"fsconfig", "fspick", "open_tree", "mount_setattr",
+};
+static const char *const quota_syscalls[] = { "quotactl", "quotactl_fd" };
+
+/* Socket families of a FreeBSD jail without allow_socket_af: IPv4, IPv6, local and
+ * routing sockets (netlink here), plus packet sockets, which CAP_NET_RAW gates. */
+static bool af_allowed(int af)
+{
+	return af == AF_UNIX || af == AF_INET || af == AF_INET6 || af == AF_NETLINK ||
+	       af == AF_PACKET;
+}
+
+static int deny_names(scmp_filter_ctx sc, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;   /* not on this architecture */
+		int r = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int deny_userns(scmp_filter_ctx sc)
+{
+	/* User namespaces would hand the jail a fresh set of capabilities over new
+	 * namespaces; clone3 hides its flags in memory, so it reports ENOSYS and libc falls
+	 * back to clone, whose flags a filter can see. */
+	int r = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	if (r == 0)
+		r = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	if (r == 0)
+		r = seccomp_rule_add(sc, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	return r;
+}
+
+static int deny_socket_families(scmp_filter_ctx sc)
+{
+	for (int af = 0; af < AF_MAX; af++) {
+		if (af_allowed(af))
+			continue;
+		int r = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+					 SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)af));
+		if (r < 0)
+			return r;
+	}
+	return seccomp_rule_add(sc, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+				SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)AF_MAX));
+}
+
+static int build_filter(scmp_filter_ctx sc, unsigned flags)
+{
+	/* Without this libseccomp sets no_new_privs, and setuid programs (su, ping) in the
+	 * jail would stop working; the filter is loaded while CAP_SYS_ADMIN is still held. */
+	int r = seccomp_attr_set(sc, SCMP_FLTATR_CTL_NNP, 0);
+	if (r == 0 && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+		/* The 32-bit entry points must not be a way around the filter. */
+		seccomp_arch_add(sc, SCMP_ARCH_X86);
+		seccomp_arch_add(sc, SCMP_ARCH_X32);
+	}
+	if (r == 0)
+		r = deny_names(sc, denied_syscalls, JC_ARRAY_SIZE(denied_syscalls));
+	if (r == 0 && !(flags & RT_SECCOMP_ALLOW_MOUNT))
+		r = deny_names(sc, mount_syscalls, JC_ARRAY_SIZE(mount_syscalls));
+	if (r == 0 && !(flags & RT_SECCOMP_ALLOW_QUOTAS))
+		r = deny_names(sc, quota_syscalls, JC_ARRAY_SIZE(quota_syscalls));
+	if (r == 0)
+		r = deny_userns(sc);
+	/* On i386 socket() may go through socketcall(), whose arguments a filter cannot
+	 * read; the rules still cover the direct syscall everywhere it exists. */
+	if (r == 0 && !(flags & RT_SECCOMP_ALLOW_SOCKET_AF))
+		r = deny_socket_families(sc);
+	return r;
+}
+
+int rt_seccomp_load(unsigned flags, struct jc_error *err)
+{
+	scmp_filter_ctx sc = seccomp_init(SCMP_ACT_ALLOW);
+	if (!sc)
+		return jc_error_set(err, ENOMEM, "seccomp: cannot create a filter");
+	int r = build_filter(sc, flags);
+	if (r == 0)
+		r = seccomp_load(sc);
+	seccomp_release(sc);
+	if (r < 0)
+		return jc_error_errno(err, -r, "seccomp: cannot load the filter");
+	return 0;
+}

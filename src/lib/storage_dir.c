@@ -211,9 +211,10 @@ static int write_lowers(const char *file, const char *base_dir, char *const *low
 		int r = check_overlay_path(lowers[i], err);
 		if (r < 0)
 			return r;
-		cleanup_free char *rel = same_fs(base_dir, lowers[i])
-						 ? relative_to(base_dir, lowers[i])
-						 : xstrdup(lowers[i]);
+		/* The parent decides: own layers are written before they are copied. */
+		cleanup_free char *parent = parent_of(lowers[i]);
+		cleanup_free char *rel = same_fs(base_dir, parent) ? relative_to(base_dir, lowers[i])
+								   : xstrdup(lowers[i]);
 		jc_strv_push(&lines, rel);
 	}
 	jc_strv_push(&lines, "");
@@ -271,43 +272,44 @@ static int dir_create(const char *path, struct jc_error *err)
 	return 0;
 }
 
-/* Copy a writable or own layer of the source into dst.layerN and list it. */
-static int freeze_layer(const char *from, const char *dst, size_t n, char ***lowers,
-			struct jc_error *err)
+/* Plan a frozen copy of from as dst's next own layer. */
+static void plan_freeze(const char *from, const char *dst, size_t *n, char ***lowers,
+			char ***copies)
 {
-	cleanup_free char *layer = xasprintf("%s.layer%zu", dst, n);
-	int r = jc_tree_copy(from, layer, err);
-	if (r == 0)
-		jc_strv_push(lowers, layer);
-	return r;
+	cleanup_free char *layer = xasprintf("%s.layer%zu", dst, (*n)++);
+	jc_strv_push(lowers, layer);
+	jc_strv_push(copies, from);
+	jc_strv_push(copies, layer);
 }
 
-/* Lower list for a clone of src at dst (absolute), freezing src's writable layer and its
- * own layers so that dst depends only on datasets nobody writes to. */
-static int clone_lowers(const char *src, const char *dst, char ***out, struct jc_error *err)
+/* The layers of a clone of src at dst (absolute): *lowers is its lower list and
+ * *copies the pairs (from, to) to copy, so that dst depends only on datasets nobody
+ * writes to: src's writable layer and src's own layers are frozen into dst.layerN. */
+static int clone_plan(const char *src, const char *dst, char ***lowers, char ***copies,
+		      struct jc_error *err)
 {
 	cleanup_strv char **v = xcalloc(1, sizeof(char *));
+	cleanup_strv char **c = xcalloc(1, sizeof(char *));
 	if (!is_overlay(src)) {
 		cleanup_free char *abs = abs_path(src);
 		jc_strv_push(&v, abs);
-		*out = steal_ptr(v);
-		return 0;
+	} else {
+		cleanup_strv char **src_lowers = NULL;
+		int r = read_lowers(src, &src_lowers, err);
+		if (r < 0)
+			return r;
+		cleanup_free char *upper = side(src, ".upper");
+		size_t n = 0;
+		plan_freeze(upper, dst, &n, &v, &c);
+		for (size_t i = 0; src_lowers[i]; i++) {
+			if (is_own_layer(src_lowers[i]))
+				plan_freeze(src_lowers[i], dst, &n, &v, &c);
+			else
+				jc_strv_push(&v, src_lowers[i]);
+		}
 	}
-	cleanup_strv char **src_lowers = NULL;
-	int r = read_lowers(src, &src_lowers, err);
-	cleanup_free char *upper = side(src, ".upper");
-	size_t n = 0;
-	if (r == 0)
-		r = freeze_layer(upper, dst, n++, &v, err);
-	for (size_t i = 0; r == 0 && src_lowers[i]; i++) {
-		if (is_own_layer(src_lowers[i]))
-			r = freeze_layer(src_lowers[i], dst, n++, &v, err);
-		else
-			jc_strv_push(&v, src_lowers[i]);
-	}
-	if (r < 0)
-		return r;
-	*out = steal_ptr(v);
+	*lowers = steal_ptr(v);
+	*copies = steal_ptr(c);
 	return 0;
 }
 
@@ -324,17 +326,21 @@ static int dir_clone(const char *src, const char *dst, struct jc_error *err)
 	cleanup_free char *lower = side(abs, ".lower");
 	if (r == 0)
 		r = check_overlay_path(abs, err);
+	cleanup_strv char **lowers = NULL;
+	cleanup_strv char **copies = NULL;
+	if (r == 0)
+		r = clone_plan(src, abs, &lowers, &copies, err);
 	if (r < 0)
 		return r;
-	cleanup_strv char **lowers = NULL;
-	r = clone_lowers(src, abs, &lowers, err);
+	/* The list first: it marks everything beside dst as ours to clean up on failure. */
+	r = write_lowers(lower, base, lowers, err);
+	for (size_t i = 0; r == 0 && copies[i]; i += 2)
+		r = jc_tree_copy(copies[i], copies[i + 1], err);
 	/* The overlay's root takes owner and mode from the upper directory. */
 	if (r == 0)
 		r = mkdir_like(upper, &st, err);
 	if (r == 0 && mkdir(work, 0700) < 0)
 		r = jc_error_errno(err, errno, "%s", work);
-	if (r == 0)
-		r = write_lowers(lower, base, lowers, err);
 	if (r == 0)
 		r = mkdir_like(abs, &st, err);
 	return r < 0 ? undo(abs, r) : 0;
@@ -408,11 +414,11 @@ static int copy_dataset(const char *src, const char *dst_base, const char *dst_u
 	cleanup_free char *upper = side(src, ".upper");
 	r = read_lowers(src, &lowers, err);
 	if (r == 0)
+		r = write_lowers(dst_lower, lower_base, lowers, err);
+	if (r == 0)
 		r = jc_tree_copy(upper, dst_upper, err);
 	if (r == 0 && dst_work && mkdir(dst_work, 0700) < 0)
 		r = jc_error_errno(err, errno, "%s", dst_work);
-	if (r == 0)
-		r = write_lowers(dst_lower, lower_base, lowers, err);
 	if (r == 0)
 		r = mkdir_like(dst_base, &st, err);
 	return r;
@@ -532,26 +538,72 @@ static int dir_restore(const char *snap, const char *dst, struct jc_error *err)
 	return restore_recover(dst, err);
 }
 
-static int dir_destroy(const char *path, struct jc_error *err)
+static bool is_regular(const char *path)
 {
-	int r = dir_unmount(path, err);
-	if (r < 0)
-		return r;
-	/* Base first: if it holds a mount nothing else is lost; .lower next so that a crash
-	 * leaves a plain directory rather than an overlay missing its layers. */
-	static const char *const suffixes[] = {
-		"", ".lower", ".upper", ".work", ".readonly", ".restore-tmp", ".restore-new",
-		".restore-old.tmp", ".restore-old",
-	};
-	for (size_t i = 0; r == 0 && i < JC_ARRAY_SIZE(suffixes); i++) {
-		cleanup_free char *p = side(path, suffixes[i]);
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A restore staging directory holds nothing but members. Checked so that destroying a
+ * dataset NAME never takes a sibling that merely has a matching name (a jail called
+ * NAME.restore-new, when a caller destroys a jail directory). */
+static bool is_staging(const char *path)
+{
+	cleanup_closedir DIR *d = opendir(path);
+	if (!d)
+		return false;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		bool known = de->d_name[0] == '.' &&
+			     (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2]));
+		for (size_t i = 0; i < JC_ARRAY_SIZE(members); i++)
+			known = known || strcmp(de->d_name, members[i][1]) == 0;
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
+/* Side directories (.upper .work .layerN) are only ours when the .lower list marks
+ * path as an overlay; clone and snapshot write it first and destroy removes it last,
+ * so an interrupted build or destroy is still recognized and cleaned. */
+static int remove_overlay_sides(const char *path, struct jc_error *err)
+{
+	cleanup_strv char **layers = NULL;
+	int r = list_layers(path, &layers, err);
+	static const char *const dirs[] = { ".upper", ".work" };
+	for (size_t i = 0; r == 0 && i < JC_ARRAY_SIZE(dirs); i++) {
+		cleanup_free char *p = side(path, dirs[i]);
 		r = jc_tree_remove(p, NULL, NULL, err);
 	}
-	cleanup_strv char **layers = NULL;
-	if (r == 0)
-		r = list_layers(path, &layers, err);
 	for (size_t i = 0; r == 0 && layers[i]; i++)
 		r = jc_tree_remove(layers[i], NULL, NULL, err);
+	cleanup_free char *lower = side(path, ".lower");
+	if (r == 0 && unlink(lower) < 0 && errno != ENOENT)
+		r = jc_error_errno(err, errno, "%s", lower);
+	return r;
+}
+
+static int dir_destroy(const char *path, struct jc_error *err)
+{
+	bool overlay = is_overlay(path);
+	int r = dir_unmount(path, err);
+	/* Base first: if it holds a mount, nothing else is lost. */
+	if (r == 0)
+		r = jc_tree_remove(path, NULL, NULL, err);
+	if (r == 0 && overlay)
+		r = remove_overlay_sides(path, err);
+	cleanup_free char *ro = side(path, ".readonly");
+	if (r == 0 && is_regular(ro) && unlink(ro) < 0)
+		r = jc_error_errno(err, errno, "%s", ro);
+	static const char *const staging[] = {
+		".restore-tmp", ".restore-new", ".restore-old.tmp", ".restore-old",
+	};
+	for (size_t i = 0; r == 0 && i < JC_ARRAY_SIZE(staging); i++) {
+		cleanup_free char *p = side(path, staging[i]);
+		if (is_staging(p))
+			r = jc_tree_remove(p, NULL, NULL, err);
+	}
 	return r;
 }
 
@@ -630,6 +682,56 @@ static int dir_usage(const char *path, struct jc_usage *out, struct jc_error *er
 /* Not atomic across the side files: a whole jail can be renamed at once by renaming the
  * directory that holds the dataset and its side files, which keeps every relative lower
  * entry valid. This is for renaming a dataset within its directory. */
+static int move(const char *a, const char *b, struct jc_error *err)
+{
+	if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) < 0)
+		return jc_error_errno(err, errno, "%s: rename to %s", a, b);
+	return 0;
+}
+
+/* Move the overlay side files of from to to, rewriting the lower list for the new
+ * names of the layers (to.lower is written first, from.lower removed last). */
+static int rename_overlay(const char *from, const char *to, struct jc_error *err)
+{
+	cleanup_strv char **lowers = NULL;
+	cleanup_strv char **layers = NULL;
+	int r = read_lowers(from, &lowers, err);
+	if (r == 0)
+		r = list_layers(from, &layers, err);
+	if (r < 0)
+		return r;
+	for (size_t j = 0; lowers[j]; j++) {
+		for (size_t i = 0; layers[i]; i++) {
+			if (strcmp(lowers[j], layers[i]) == 0) {
+				free(lowers[j]);
+				lowers[j] = xasprintf("%s%s", to, layers[i] + strlen(from));
+				break;
+			}
+		}
+	}
+	cleanup_free char *base = parent_of(to);
+	cleanup_free char *new_lower = side(to, ".lower");
+	r = write_lowers(new_lower, base, lowers, err);
+	for (size_t i = 0; r == 0 && layers[i]; i++) {
+		cleanup_free char *dst = xasprintf("%s%s", to, layers[i] + strlen(from));
+		r = move(layers[i], dst, err);
+	}
+	static const char *const dirs[] = { ".upper", ".work" };
+	for (size_t i = 0; r == 0 && i < JC_ARRAY_SIZE(dirs); i++) {
+		cleanup_free char *a = side(from, dirs[i]);
+		cleanup_free char *b = side(to, dirs[i]);
+		if (jc_path_exists(a))
+			r = move(a, b, err);
+	}
+	cleanup_free char *old_lower = side(from, ".lower");
+	if (r == 0 && unlink(old_lower) < 0)
+		r = jc_error_errno(err, errno, "%s", old_lower);
+	return r;
+}
+
+/* Not atomic across the side files: a whole jail can be renamed at once by renaming the
+ * directory that holds the dataset and its side files, which keeps every relative lower
+ * entry valid. This is for renaming a dataset within a directory. */
 static int dir_rename(const char *from, const char *to, struct jc_error *err)
 {
 	if (!jc_path_exists(from))
@@ -641,40 +743,13 @@ static int dir_rename(const char *from, const char *to, struct jc_error *err)
 		return jc_error_set(err, EBUSY, "%s: is mounted; stop the jail first", from);
 	cleanup_free char *afrom = abs_path(from);
 	cleanup_free char *ato = abs_path(to);
-	cleanup_strv char **lowers = NULL;
-	cleanup_strv char **layers = NULL;
-	if (is_overlay(afrom) && (r = read_lowers(afrom, &lowers, err)) < 0)
+	if (is_overlay(afrom) && (r = rename_overlay(afrom, ato, err)) < 0)
 		return r;
-	if ((r = list_layers(afrom, &layers, err)) < 0)
+	cleanup_free char *ro = side(afrom, ".readonly");
+	cleanup_free char *ro_to = side(ato, ".readonly");
+	if (is_regular(ro) && (r = move(ro, ro_to, err)) < 0)
 		return r;
-	for (size_t i = 0; layers[i]; i++) {
-		cleanup_free char *dst = xasprintf("%s%s", ato, layers[i] + strlen(afrom));
-		if (renameat2(AT_FDCWD, layers[i], AT_FDCWD, dst, RENAME_NOREPLACE) < 0)
-			return jc_error_errno(err, errno, "%s: rename to %s", layers[i], dst);
-		for (size_t j = 0; lowers && lowers[j]; j++) {
-			if (strcmp(lowers[j], layers[i]) == 0) {
-				free(lowers[j]);
-				lowers[j] = xstrdup(dst);
-			}
-		}
-	}
-	if (lowers) {
-		cleanup_free char *base = parent_of(ato);
-		cleanup_free char *file = side(ato, ".lower");
-		cleanup_free char *old = side(afrom, ".lower");
-		if ((r = write_lowers(file, base, lowers, err)) < 0)
-			return r;
-		if (unlink(old) < 0)
-			return jc_error_errno(err, errno, "%s", old);
-	}
-	static const char *const suffixes[] = { ".upper", ".work", ".readonly", "" };
-	for (size_t i = 0; i < JC_ARRAY_SIZE(suffixes); i++) {
-		cleanup_free char *a = side(afrom, suffixes[i]);
-		cleanup_free char *b = side(ato, suffixes[i]);
-		if (jc_path_exists(a) && renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) < 0)
-			return jc_error_errno(err, errno, "%s: rename to %s", a, b);
-	}
-	return 0;
+	return move(afrom, ato, err);
 }
 
 const struct jc_storage_ops jc_storage_dir = {

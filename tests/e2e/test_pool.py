@@ -137,3 +137,14 @@ def test_list_empty_pool_prints_header(pool):
     assert ok("list", "-H").out == ""
     assert ok("list", "--json").out.strip() == "[]"
     assert "Bases fetched" in ok("list", "-r").out
+
+
+def test_tmpfs_and_readonly_mounts_under_mnt_are_not_auto_activated(pools):
+    os.makedirs("/mnt/scratch")
+    sh("mount", "-t", "tmpfs", "tmpfs", "/mnt/scratch")
+    ro = pools.make("ext4", mountpoint="/mnt/readonly")
+    sh("mount", "-o", "remount,ro", ro)
+    r = ok("list")
+    assert "/var/lib/jailctl" in r.err
+    assert not (Path("/mnt/scratch") / "iocage").exists()
+    assert not (Path("/mnt/readonly") / "iocage").exists()

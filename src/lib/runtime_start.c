@@ -1,0 +1,403 @@
+/* jailctl start (SPEC §6): checks, cgroups with limits, exec_prestart, the jail's init
+ * in new namespaces, its root and mounts, networking, exec_start, exec_poststart,
+ * last_started. Any failure undoes what was done; a jailctl killed half-way leaves a
+ * state record whose starter is dead, which the next command cleans up.
+ *
+ * Parent and child synchronise over a socketpair:
+ *   child  → "U"  namespaces exist (the parent now adds it to the cgroups, records it
+ *                 and plumbs the network)
+ *   parent → "G"  go on
+ *   child  → "R"  root ready, about to exec the init; then EOF once the exec happened
+ *   child  → "E<message>" on any failure. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "runtime_priv.h"
+#include "util.h"
+
+enum { CHILD_SETUP_TIMEOUT_MS = 60000 };
+
+struct start {
+	struct jc_ctx *ctx;
+	struct jc_jail *jail;
+	struct rt_plan plan;
+	struct rt_state st;
+	int log_fd;
+	int sock;          /* parent's end */
+	int init_pidfd;
+	bool state_saved;
+};
+
+/* ---- the child: becomes the jail's init ---- */
+
+static void child_fail(int sock, const struct jc_error *err)
+{
+	char msg[JC_ERROR_MSG_MAX + 1];
+	int n = snprintf(msg, sizeof(msg), "E%s", err->msg);
+	if (send(sock, msg, (size_t)n, MSG_NOSIGNAL) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static bool child_wait_go(int sock)
+{
+	char c;
+	ssize_t n;
+	while ((n = recv(sock, &c, 1, 0)) < 0 && errno == EINTR)
+		;
+	return n == 1 && c == 'G';
+}
+
+static int child_finish(const struct rt_plan *p, struct jc_error *err)
+{
+	/* Seccomp first, while CAP_SYS_ADMIN is still held: no no_new_privs is needed, so
+	 * setuid programs keep working in the jail. */
+	int r = rt_seccomp_load(p->seccomp, err);
+	if (r == 0)
+		r = rt_caps_drop_bounding(p->caps_keep, err);
+	if (r == 0)
+		r = rt_caps_apply(p->caps_keep, err);
+	if (r < 0)
+		return r;
+	/* Detached from jailctl's session and terminal; stdio is the jail's /dev/null. */
+	setsid();
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return jc_error_errno(err, errno, "/dev/null in the jail");
+	for (int i = 0; i < 3; i++)
+		dup2(null, i);
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	return 0;
+}
+
+static int child_setup(const struct rt_plan *p, int sock, struct jc_error *err)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | p->ns_flags) < 0)
+		return jc_error_errno(err, errno, "cannot create namespaces");
+	if ((p->ns_flags & CLONE_NEWNET) && rt_loopback_up(err) < 0)
+		return -1;
+	if (send(sock, "U", 1, MSG_NOSIGNAL) < 0 || !child_wait_go(sock))
+		_exit(125);   /* jailctl went away: nobody to report to */
+	/* Rooted at the jail's cgroup, which the parent has just moved us into. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return jc_error_errno(err, errno, "cannot create the cgroup namespace");
+	umask(0);   /* device nodes and /dev/shm get exactly the modes asked for */
+	int r = rt_setup_root(p, err);
+	umask(022);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->limits.nrlimits; i++) {
+		struct rlimit cur;
+		const struct rt_rlimit *l = &p->limits.rlimits[i];
+		if (getrlimit(l->resource, &cur) == 0 && l->value < cur.rlim_max) {
+			cur.rlim_max = l->value;
+			cur.rlim_cur = cur.rlim_cur < l->value ? cur.rlim_cur : l->value;
+			setrlimit(l->resource, &cur);
+		}
+	}
+	return child_finish(p, err);
+}
+
+static void child_main(const struct rt_plan *p, int sock, int init_fd)
+{
+	struct jc_error err = { 0 };
+	/* Until the init runs, the child must not outlive a killed jailctl. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (child_setup(p, sock, &err) < 0)
+		child_fail(sock, &err);
+	if (send(sock, "R", 1, MSG_NOSIGNAL) < 0)
+		_exit(125);
+	prctl(PR_SET_PDEATHSIG, 0);
+	char *const argv[] = { (char *)"jailctl-init", NULL };
+	char *const envp[] = { NULL };
+	syscall(SYS_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
+	jc_error_errno(&err, errno, "cannot run jailctl-init");
+	child_fail(sock, &err);
+}
+
+/* ---- the parent ---- */
+
+/* jailctl-init sits next to the jailctl binary (build tree) or in libexec/jailctl. */
+static int open_init(struct jc_error *err)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return jc_error_errno(err, errno, "/proc/self/exe");
+	exe[n] = '\0';
+	const char *dir = dirname(exe);
+	static const char *const rel[] = { "jailctl-init", "../libexec/jailctl/jailctl-init",
+					   "../lib/jailctl/jailctl-init" };
+	for (size_t i = 0; i < JC_ARRAY_SIZE(rel); i++) {
+		cleanup_free char *path = xasprintf("%s/%s", dir, rel[i]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	return jc_error_set(err, ENOENT, "jailctl-init not found next to %s or in ../libexec/jailctl", dir);
+}
+
+/* Receive one message; "" on EOF. Bounded so a wedged child cannot hang jailctl. */
+static int recv_msg(int sock, char *buf, size_t len, struct jc_error *err)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	int r;
+	while ((r = poll(&p, 1, CHILD_SETUP_TIMEOUT_MS)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
+		return jc_error_set(err, ETIMEDOUT, "the jail's init did not finish its setup");
+	ssize_t n;
+	while ((n = recv(sock, buf, len - 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return jc_error_errno(err, errno, "talking to the jail's init");
+	buf[n] = '\0';
+	return 0;
+}
+
+static int expect(struct start *s, char what, struct jc_error *err)
+{
+	char buf[JC_ERROR_MSG_MAX + 2];
+	int r = recv_msg(s->sock, buf, sizeof(buf), err);
+	if (r < 0)
+		return jc_error_wrap(err, "%s", s->jail->name);
+	if (buf[0] == what)
+		return 0;
+	if (buf[0] == 'E')
+		return jc_error_set(err, EIO, "%s: %s", s->jail->name, buf + 1);
+	return jc_error_set(err, EIO, "%s: the jail's init exited during setup", s->jail->name);
+}
+
+static int fork_init(struct start *s, int init_fd, pid_t *out, struct jc_error *err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return jc_error_errno(err, errno, "socketpair");
+	cleanup_close int self_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	/* The next child is PID 1 of a new pid namespace; this process stays where it is. */
+	if (self_ns < 0 || unshare(CLONE_NEWPID) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return jc_error_errno(err, errno, "%s: cannot create a pid namespace", s->jail->name);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(&s->plan, sv[1], init_fd);
+	}
+	int e = errno;
+	setns(self_ns, CLONE_NEWPID);
+	close(sv[1]);
+	s->sock = sv[0];
+	if (pid < 0)
+		return jc_error_errno(err, e, "%s: fork", s->jail->name);
+	*out = pid;
+	return 0;
+}
+
+static int spawn_init(struct start *s, struct jc_error *err)
+{
+	cleanup_close int init_fd = open_init(err);
+	if (init_fd < 0)
+		return init_fd;
+	pid_t pid;
+	int r = fork_init(s, init_fd, &pid, err);
+	if (r < 0)
+		return r;
+	s->init_pidfd = pidfd_open(pid, 0);
+	s->st.init_pid = pid;
+	s->st.init_start = rt_pid_start_time(pid);
+	if (s->init_pidfd < 0)
+		return jc_error_errno(err, errno, "%s: pidfd", s->jail->name);
+	r = expect(s, 'U', err);
+	if (r == 0)
+		r = rt_state_save(&s->st, err);
+	if (r == 0)
+		r = rt_cgroups_attach(&s->st.cg, pid, err);
+	if (r == 0)
+		r = runtime_network_setup(s->ctx, s->jail, &s->plan, pid, s->st.jid, err);
+	if (r == 0 && send(s->sock, "G", 1, MSG_NOSIGNAL) < 0)
+		r = jc_error_errno(err, errno, "%s: the jail's init went away", s->jail->name);
+	if (r == 0)
+		r = expect(s, 'R', err);
+	if (r < 0)
+		return r;
+	/* EOF: the exec closed the child's end. Anything else is an error report. */
+	char buf[JC_ERROR_MSG_MAX + 2];
+	r = recv_msg(s->sock, buf, sizeof(buf), err);
+	if (r == 0 && buf[0] == 'E')
+		r = jc_error_set(err, EIO, "%s: %s", s->jail->name, buf + 1);
+	return r < 0 ? r : 0;
+}
+
+/* ---- checks ---- */
+
+static char *host_hostid(void)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	struct jc_error ignored = { 0 };
+	if (jc_read_file("/etc/hostid", &text, &len, &ignored) == 0) {
+		/* glibc's /etc/hostid is 4 binary bytes; FreeBSD's is text. */
+		if (len == 4) {
+			uint32_t v;
+			memcpy(&v, text, 4);
+			return xasprintf("%08x", v);
+		}
+		return xstrdup(jc_strstrip(text));
+	}
+	return xasprintf("%08lx", (unsigned long)gethostid() & 0xffffffffUL);
+}
+
+static int check_hostid(const struct jc_jail *jail, struct jc_error *err)
+{
+	if (!jc_jail_get_bool(jail, "hostid_strict_check"))
+		return 0;
+	cleanup_free char *want = jc_jail_get(jail, "hostid");
+	cleanup_free char *have = host_hostid();
+	if (want && strcasecmp(jc_strstrip(want), have) == 0)
+		return 0;
+	return jc_error_set(err, EPERM, "%s: hostid is not matching and 'hostid_strict_check' is on! "
+			    "- Not starting jail", jail->name);
+}
+
+static int checks(struct start *s, struct jc_error *err)
+{
+	struct jc_jail *jail = s->jail;
+	if (jail->is_template)
+		return jc_error_set(err, EINVAL, "%s is a template: convert it back with "
+				    "'jailctl set template=no %s' to start it", jail->name, jail->name);
+	if (!jail->effective)
+		return jc_error_set(err, EINVAL, "%s: %s", jail->name,
+				    jail->corrupt ? jail->corrupt : "corrupt configuration");
+	struct rt_state cur;
+	int r = rt_state_probe(s->ctx, jail->name, RT_PROBE_CLEAN_LOCKED, &cur, err);
+	rt_state_release(&cur);
+	if (r > 0)
+		return jc_error_set(err, EEXIST, "%s is already running!", jail->name);
+	return r < 0 ? r : check_hostid(jail, err);
+}
+
+/* ---- rollback and completion ---- */
+
+static void rollback(struct start *s)
+{
+	struct jc_error ignored = { 0 };
+	if (s->init_pidfd >= 0) {
+		pidfd_send_signal(s->init_pidfd, SIGKILL, NULL, 0);
+		waitpid(s->st.init_pid, NULL, 0);
+	}
+	runtime_network_teardown(s->ctx, s->jail->name, s->st.jid, &ignored);
+	rt_cgroups_destroy(&s->st.cg, &ignored);
+	if (s->state_saved) {
+		rt_jid_release(s->ctx, s->jail->name, s->st.jid);
+		unlink(s->st.path);
+	}
+}
+
+void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(stamp, sizeof(stamp), "%F %T", gmtime_r(&now, &tm));
+	json_t *config = jail->config ? json_deep_copy(jail->config) : json_object();
+	json_object_set_new(config, "last_started", json_string(stamp));
+	struct jc_error err = { 0 };
+	if (jc_jail_write_config(ctx, jail, config, &err) < 0)
+		jc_warning(ctx, "%s: cannot record last_started: %s", jail->name, err.msg);
+	json_decref(config);
+}
+
+static int run_start(struct start *s, struct jc_error *err)
+{
+	struct jc_ctx *ctx = s->ctx;
+	struct jc_jail *jail = s->jail;
+	int r = rt_plan_build(ctx, jail, &s->plan, err);
+	if (r < 0)
+		return r;
+	s->st.path = rt_state_path(ctx, jail->name);
+	s->st.root = xstrdup(jail->root);
+	s->st.starter_pid = getpid();
+	s->st.starter_start = rt_pid_start_time(getpid());
+	s->st.caps_keep = s->plan.caps_keep;
+	s->st.seccomp = s->plan.seccomp;
+	memcpy(s->st.rlimits, s->plan.limits.rlimits, sizeof(s->st.rlimits));
+	s->st.nrlimits = s->plan.limits.nrlimits;
+	r = rt_jid_allocate(ctx, jail->name, &s->st, err);
+	if (r < 0)
+		return r;
+	s->state_saved = true;
+	r = rt_cgroups_create(ctx, jail->name, &s->plan, &s->st.cg, err);
+	if (r == 0)
+		r = rt_state_save(&s->st, err);
+	if (r == 0)
+		r = rt_open_console_log(ctx, jail->name, &s->log_fd, err);
+	if (r == 0)
+		r = rt_run_hook(ctx, jail, "exec_prestart", s->st.jid, s->log_fd, s->plan.exec_timeout, err);
+	if (r == 0)
+		r = spawn_init(s, err);
+	if (r < 0)
+		return r;
+	jc_progress(ctx, "  + Started OK");
+	jc_progress(ctx, "  + Using devfs_ruleset: %d (%s)", s->plan.devfs.ruleset,
+		    rt_devfs_description(s->plan.devfs.ruleset));
+	r = rt_run_in_jail(ctx, jail, &s->st, s->init_pidfd, "exec_start", s->log_fd,
+			   s->plan.exec_timeout, err);
+	if (r < 0)
+		return r;
+	jc_progress(ctx, "  + Starting services OK");
+	r = rt_run_hook(ctx, jail, "exec_poststart", s->st.jid, s->log_fd, s->plan.exec_timeout, err);
+	if (r < 0)
+		return r;
+	jc_progress(ctx, "  + Executing poststart OK");
+	s->st.running = true;
+	return rt_state_save(&s->st, err);
+}
+
+int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err)
+{
+	struct start s = { .ctx = ctx, .jail = jail, .log_fd = -1, .sock = -1, .init_pidfd = -1 };
+	jc_progress(ctx, "* Starting %s", jail->name);
+	cleanup_close int lock = -1, rlock = -1;
+	int r = jc_jail_lock(ctx, jail->name, &lock, err);
+	if (r == 0)
+		r = rt_runtime_lock(ctx, jail->name, false, &rlock, err);
+	if (r == 0)
+		r = jc_jail_reload(ctx, jail, err);
+	if (r == 0)
+		r = checks(&s, err);
+	if (r < 0)
+		return r;
+	r = run_start(&s, err);
+	if (r < 0)
+		rollback(&s);
+	else
+		rt_mark_started(ctx, jail);
+	if (s.log_fd >= 0)
+		close(s.log_fd);
+	if (s.sock >= 0)
+		close(s.sock);
+	if (s.init_pidfd >= 0)
+		close(s.init_pidfd);
+	rt_state_release(&s.st);
+	rt_plan_release(&s.plan);
+	return r;
+}
