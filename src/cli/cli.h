@@ -61,6 +61,20 @@ bool cli_confirm(const char *question);
 /* Destroy jails given by name (cmd_jail.c); cmd_destroy hands non-release names here. */
 int cli_destroy_jails(struct jc_ctx *ctx, char **names, size_t n, bool force, bool recursive);
 
+/* Snapshots, usage, images (cmd_snapshot.c, cmd_image.c). */
+int cmd_snapshot(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_snaplist(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_snapremove(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_rollback(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_df(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_export(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_import(struct jc_ctx *ctx, int argc, char **argv);
+/* Parts of `clean` (cmd_image.c): -j (templates false) / -t (true) destroy every jail or
+ * template, stopping running jails and removing their snapshots first; -i removes every
+ * image. No prompt here: cmd_clean asks first unless -f. */
+int cli_clean_jails(struct jc_ctx *ctx, bool templates);
+int cli_clean_images(struct jc_ctx *ctx);
+
 /* Release listings used by `list -r` and `list -R [-s URL]` (cmd_fetch.c). */
 int cli_list_releases(struct jc_ctx *ctx, bool scripting, bool json);
 int cli_list_remote(struct jc_ctx *ctx, const char *server, bool scripting, bool json);

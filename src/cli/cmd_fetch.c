@@ -18,6 +18,7 @@ struct progress {
 	char *what;        /* current phase */
 	double start;      /* phase start, seconds */
 	double last_draw;
+	uint64_t last_done;
 	int last_tenth;    /* plain output: last 10% step printed */
 	uint64_t last_plain;
 	bool bar_open;     /* a bar line without its newline yet */
@@ -109,6 +110,7 @@ static void on_progress(void *user, const char *what, uint64_t done, uint64_t to
 		fflush(stdout);
 		p->start = now_seconds();
 		p->last_draw = 0;
+		p->last_done = 0;
 		p->last_tenth = 0;
 		p->last_plain = 0;
 	}
@@ -119,9 +121,11 @@ static void on_progress(void *user, const char *what, uint64_t done, uint64_t to
 		return;
 	}
 	double t = now_seconds();
-	if (t - p->last_draw < 0.1 && !(total && done >= total))
+	bool completes = total && done >= total && p->last_done < total;
+	if (done == p->last_done || (t - p->last_draw < 0.1 && !completes))
 		return;
 	p->last_draw = t;
+	p->last_done = done;
 	draw_bar(p, done, total, t - p->start);
 }
 
@@ -358,6 +362,41 @@ int cmd_destroy(struct jc_ctx *ctx, int argc, char **argv)
 
 /* ---- clean ---- */
 
+static int clean_releases(struct jc_ctx *ctx)
+{
+	struct jc_error err = { 0 };
+	if (jc_release_clean_all(ctx, &err) < 0)
+		return cli_fail(&err);
+	printf("All RELEASEs and downloads destroyed\n");
+	return 0;
+}
+
+/* -a: jails first (they use templates and releases), then templates, images, releases. */
+static int clean_kind(struct jc_ctx *ctx, int kind)
+{
+	int rc = 0;
+	if (kind == 'j' || kind == 'a')
+		rc = cli_clean_jails(ctx, false);
+	if (rc == 0 && (kind == 't' || kind == 'a'))
+		rc = cli_clean_jails(ctx, true);
+	if (rc == 0 && (kind == 'i' || kind == 'a'))
+		rc = cli_clean_images(ctx);
+	if (rc == 0 && (kind == 'r' || kind == 'a'))
+		rc = clean_releases(ctx);
+	return rc;
+}
+
+static const char *clean_question(int kind)
+{
+	switch (kind) {
+	case 'a': return "This will destroy ALL jails, templates, images, RELEASEs and downloads";
+	case 'j': return "This will destroy ALL jails and their snapshots";
+	case 't': return "This will destroy ALL templates and their snapshots";
+	case 'i': return "This will destroy ALL exported images";
+	default: return "This will destroy ALL RELEASEs and their downloads";
+	}
+}
+
 int cmd_clean(struct jc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -385,17 +424,14 @@ int cmd_clean(struct jc_ctx *ctx, int argc, char **argv)
 		return cli_usage("clean", "unexpected argument '%s'", argv[optind]);
 	if (!kind)
 		return cli_usage("clean", "one of -a, -j, -r, -t, -i is required");
-	if (kind != 'r')
-		return cli_failf("clean -%c: not available yet", kind);
+	if (kind == 'd')
+		return cli_failf("clean -d: not available yet");
 	struct jc_error err = { 0 };
 	if (jc_ctx_load_defaults(ctx, &err) < 0)
 		return cli_fail(&err);
-	if (!force && !cli_confirm("This will destroy ALL RELEASEs and their downloads")) {
+	if (!force && !cli_confirm(clean_question(kind))) {
 		printf("Not cleaning\n");
 		return 0;
 	}
-	if (jc_release_clean_all(ctx, &err) < 0)
-		return cli_fail(&err);
-	printf("All RELEASEs and downloads destroyed\n");
-	return 0;
+	return clean_kind(ctx, kind);
 }

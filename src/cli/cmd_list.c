@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "config.h"
 #include "props.h"
+#include "runtime.h"
 #include "util.h"
 
 struct list_opts {
@@ -123,6 +124,21 @@ static void fill_row(const struct jc_ctx *ctx, const char *name, json_t *config,
 	cells[9] = xstrdup(jc_streq(basejail, "1") ? "yes" : "no");
 }
 
+/* JID and STATE of a running jail; jc_runtime_status reads only the name (and cleans up
+ * the record of a jail that died), so no full jail needs to be opened per row. */
+static void fill_state(struct jc_ctx *ctx, const char *name, char **cells)
+{
+	struct jc_jail jail = { .name = (char *)name };
+	struct jc_run_state st;
+	struct jc_error err = { 0 };
+	if (jc_runtime_status(ctx, &jail, &st, &err) < 0 || !st.running)
+		return;
+	free(cells[0]);
+	cells[0] = xasprintf("%d", st.jid);
+	free(cells[3]);
+	cells[3] = xstrdup("up");
+}
+
 static int column_index(const char *const *cols, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n; i++)
@@ -156,7 +172,7 @@ static void project_row(char **full, const struct list_opts *o, const char **out
 	}
 }
 
-static void add_jail_rows(const struct jc_ctx *ctx, const struct list_opts *o, DIR *d,
+static void add_jail_rows(struct jc_ctx *ctx, const struct list_opts *o, DIR *d,
 			  const char *dir, struct cli_table *t, json_t *arr,
 			  const char *const *cols, size_t ncols)
 {
@@ -172,6 +188,8 @@ static void add_jail_rows(const struct jc_ctx *ctx, const struct list_opts *o, D
 			config = NULL;
 		char *full[10] = { 0 };
 		fill_row(ctx, de->d_name, config, full);
+		if (config && !o->templates)
+			fill_state(ctx, de->d_name, full);
 		json_decref(config);
 		if (!o->basejails || jc_streq(full[9], "yes")) {
 			const char *cells[10] = { 0 };

@@ -9,6 +9,7 @@
 #include "jail.h"
 #include "runtime.h"
 #include "props.h"
+#include "usage.h"
 #include "util.h"
 
 struct get_opts {
@@ -283,9 +284,13 @@ static int set_jail(struct jc_ctx *ctx, char **assignments, size_t n, const char
 	}
 	for (size_t i = 0; i < n; i++)
 		changes[i] = (struct jc_prop_change){ .key = keys[i], .value = values[i] };
-	bool restart = false;
+	bool restart = false, quota = false;
+	for (size_t i = 0; i < n; i++)
+		quota = quota || strcmp(keys[i], "quota") == 0;
 	if (jc_jail_update(ctx, jail, changes, n, st.running, &restart, &err) < 0) {
 		rc = cli_fail(&err);
+	} else if (quota && jc_jail_apply_quota(ctx, jail, &err) < 0) {
+		rc = cli_fail(&err); /* refused: the previous config.json is back in place */
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			const struct jc_prop *prop = jc_prop_find(changes[i].key);

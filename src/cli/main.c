@@ -2,9 +2,11 @@
  * parse the command line, call the library, print results and report errors once. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "net.h"
 #include "util.h"
 
 static int cmd_help(struct jc_ctx *ctx, int argc, char **argv);
@@ -84,6 +86,64 @@ static const struct cli_command commands[] = {
 	  "  -l, --list      list entries (INDEX FSTAB ENTRY); -h/-H, --json\n"
 	  "  -e, --edit      edit with $EDITOR\n"
 	  "DST is the path inside the jail. A running jail mounts/unmounts at once." },
+	{ "start", cmd_start, "[--rc] NAME...|ALL",
+	  "Start jails",
+	  "      --rc  every jail with boot=on, by ascending priority; a jail's depends are\n"
+	  "            started first; jails of equal priority start in parallel\n"
+	  "ALL starts every jail in the same order. One failure does not stop the others;\n"
+	  "the exit status is 1 if any jail failed." },
+	{ "stop", cmd_stop, "[--rc] [-f] NAME...|ALL",
+	  "Stop jails",
+	  "  -f, --force  skip exec_prestop, exec_stop and exec_poststop\n"
+	  "      --rc     every running jail with boot=on, by descending priority\n"
+	  "Processes get SIGTERM, then SIGKILL after stop_timeout seconds." },
+	{ "restart", cmd_restart, "[-s] NAME...|ALL",
+	  "Stop and start jails",
+	  "  -s, --soft  keep the jail: run exec_stop, end every process but its init,\n"
+	  "              run exec_start" },
+	{ "exec", cmd_exec, "[-U USER] [-f] NAME COMMAND [ARG...]",
+	  "Run a command inside a running jail",
+	  "  -U USER  run as USER of the jail (default root)\n"
+	  "  -f       start the jail first if it is not running\n"
+	  "Options end at NAME: COMMAND keeps its own. The exit status is COMMAND's." },
+	{ "console", cmd_console, "[-f] NAME",
+	  "Open a login shell in a running jail",
+	  "  -f  start the jail first if it is not running" },
+	{ "snapshot", cmd_snapshot, "[-n SNAPSHOT] JAIL",
+	  "Take a snapshot of a jail",
+	  "  -n, --name SNAPSHOT  name (default: UTC date and time, %F_%T); letters, digits,\n"
+	  "                       '.', '_', ':' and '-', at most 64, not starting with '.'\n"
+	  "btrfs: a read-only subvolume snapshot; dir back end: a (reflinked) copy.\n"
+	  "config.json and fstab are kept with it. Running jails can be snapshotted." },
+	{ "snaplist", cmd_snaplist, "[-h|-H] [-l] [-s KEY] [--json] JAIL",
+	  "List the snapshots of a jail (NAME CREATED RSIZE USED)",
+	  "  -h, -H           scripting mode: tab-separated, no header\n"
+	  "  -l, --long       full snapshot names (<iocroot>/jails/JAIL@SNAPSHOT)\n"
+	  "  -s, --sort KEY   name, created (default), rsize or used\n"
+	  "      --json       JSON output (sizes in bytes)" },
+	{ "snapremove", cmd_snapremove, "-n SNAPSHOT JAIL", "Remove a snapshot of a jail", NULL },
+	{ "rollback", cmd_rollback, "-n SNAPSHOT [-f] JAIL",
+	  "Roll a stopped jail back to a snapshot",
+	  "  -n, --name SNAPSHOT  the snapshot\n"
+	  "  -f, --force          do not ask for confirmation\n"
+	  "Restores the root, config.json (the current one goes to config_backup.json) and\n"
+	  "fstab. Snapshots taken after SNAPSHOT are destroyed, as iocage does." },
+	{ "df", cmd_df, "[-h|-H] [-l] [-s KEY] [--json]",
+	  "Show disk usage of jails (NAME CRT RES QTA USE AVA)",
+	  "  -h, -H           scripting mode: tab-separated, no header\n"
+	  "  -l, --long       accepted for iocage compatibility (names are never shortened)\n"
+	  "  -s, --sort KEY   name (default), crt, res, qta, use or ava\n"
+	  "      --json       JSON output (use and ava in bytes)\n"
+	  "quota= is enforced on btrfs pools (qgroups); the dir back end refuses it." },
+	{ "export", cmd_export, "JAIL",
+	  "Export a stopped jail to images/JAIL_YYYY-MM-DD.tar.zst (+ .sha256)",
+	  "A pax tar compressed with zstd: config.json, fstab and the root, with owners,\n"
+	  "modes, xattrs, ACLs, hard links, device nodes and sparse files." },
+	{ "import", cmd_import, "NAME [-p PATH]",
+	  "Import a jail from images/NAME_YYYY-MM-DD.tar.zst",
+	  "  -p, --path PATH  the image file, or a directory to look in\n"
+	  "The checksum (.sha256 beside the image) is verified and every member checked\n"
+	  "before the jail appears. An exported template is imported as a jail." },
 	{ "help", cmd_help, "[COMMAND]", "Show help for jailctl or one command", NULL },
 };
 
@@ -136,8 +196,20 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+/* jailctl is the event script of the DHCP clients it starts (net_dhcp.c): udhcpc runs
+ * it as "jailctl EVENT" with JC_NET_DHCP_HOOK_ENV set, in the jail's network namespace. */
+static int dhcp_event(const char *event)
+{
+	struct jc_error err = { 0 };
+	if (jc_net_dhcp_event(event, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (getenv(JC_NET_DHCP_HOOK_ENV) && argc == 2)
+		return dhcp_event(argv[1]);
 	static const struct option opts[] = {
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },

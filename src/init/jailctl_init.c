@@ -6,7 +6,6 @@
  *
  * Static and tiny on purpose: an idle jail costs little more than this process, and it
  * runs from an fd opened on the host, so nothing of it needs to exist in the jail. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>

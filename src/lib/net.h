@@ -1,10 +1,10 @@
 /* Jail networking (SPEC §1 VNET/shared-IP/inherit/none rows, §7): veth pairs on Linux
  * bridges for VNET, ipvlan for shared-IP jails, addresses and routes, DHCP, and NAT with
  * port forwards in one nftables table owned by jailctl. Netlink through libmnl; nftables
- * through libnftables. The runtime calls these at start and stop. */
+ * through libnftables. The runtime calls these at start and stop; docs/networking.md
+ * describes the behaviour. */
 #pragma once
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -19,22 +19,42 @@ enum jc_net_mode {
 	JC_NET_SHARED,    /* ipvlan on host interfaces (vnet=0 with addresses) */
 };
 
-/* Which network namespace the jail gets (decided before the namespaces are made). */
+/* Which network namespace the jail gets (decided before the namespaces are made): the
+ * runtime must not unshare the network namespace for JC_NET_INHERIT. */
 enum jc_net_mode jc_net_mode(const struct jc_jail *jail);
 
-/* Start-time checks before anything is built: property coherence (iocage §2.1: dhcp needs
- * vnet and bpf, nat needs vnet and excludes bpf, accept_rtadv needs vnet, rtsold needs an
- * accept_rtadv entry), NAT host-port conflicts with other running jails. */
+/* Start-time checks before anything is built: property coherence with iocage's messages
+ * (dhcp needs bpf and vnet, nat needs vnet and excludes bpf, accept_rtadv and bpf need
+ * vnet, rtsold needs an accept_rtadv entry), a named vnet_default_interface must exist,
+ * and no nat_forwards host port may be forwarded by another running jail. */
 int jc_net_check(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_error *err);
 
-/* Build the jail's network once its init (host pid init_pid, in its own netns) exists.
- * jid names host-side interfaces (vnet0.<JID>). Everything made is recorded in *state (a
- * JSON object the runtime stores with the jail's runtime state) so teardown can undo it even
- * after a crash. Progress lines via jc_progress. On failure, whatever was built is undone. */
+/* Build the jail's network once its init (host pid init_pid, in its own netns) exists:
+ * links, addresses, routes, NAT rules, DHCP clients (waiting for their leases). jid names
+ * the host-side interfaces (vnet0.<JID>). What is built is recorded first in
+ * <run_dir>/net/<pool_id>/<NAME>.json, so jc_net_teardown can undo it even after a crash;
+ * on failure everything built is undone before returning. Progress lines via jc_progress.
+ * MACs generated at the first start are saved as vnetN_mac with jc_jail_write_config
+ * (which also refreshes jail->config); it takes no lock: the caller (the runtime's start)
+ * holds the jail's lock. */
 int jc_net_setup(struct jc_ctx *ctx, struct jc_jail *jail, int jid, pid_t init_pid,
-		 json_t **state, struct jc_error *err);
-/* Undo what jc_net_setup recorded in state (also for stale state after a crash). */
-int jc_net_teardown(struct jc_ctx *ctx, const char *jail_name, json_t *state,
-		    struct jc_error *err);
-/* Live addresses of a running jail for list/get (DHCP lease etc.); caller frees. */
+		 struct jc_error *err);
+/* Undo what jc_net_setup recorded: DHCP clients, nftables chains, host-side veths (the
+ * jail ends go with them). Bridges stay, as in iocage. Nothing recorded is not an error.
+ * Call it after the jail's processes are gone (at stop and for stale state). */
+int jc_net_teardown(struct jc_ctx *ctx, const char *jail_name, struct jc_error *err);
+
+/* Live IPv4 addresses of a running jail ("a/n,..."), for list/get of DHCP and NAT jails;
+ * NULL when it has none or cannot be looked at. Caller frees. */
 char *jc_net_live_ip4(struct jc_ctx *ctx, const struct jc_jail *jail, pid_t init_pid);
+
+/* http_proxy / https_proxy (effective values) into the jail's /etc/environment and, where
+ * the release has apt, /etc/apt/apt.conf.d/90jailctl-proxy; a proxy set to none removes
+ * what jailctl wrote. root is the jail root as the caller sees it. */
+int jc_net_write_proxy(const char *root, const struct jc_jail *jail, struct jc_error *err);
+
+/* jailctl is the script of the DHCP clients it starts: udhcpc runs it as "jailctl EVENT"
+ * with JC_NET_DHCP_HOOK_ENV set; main() hands such a call here. Applies the lease (from
+ * udhcpc's environment) to the interface in the current network namespace. */
+#define JC_NET_DHCP_HOOK_ENV "JAILCTL_DHCP_HOOK"
+int jc_net_dhcp_event(const char *event, struct jc_error *err);

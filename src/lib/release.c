@@ -277,30 +277,6 @@ void jc_release_info_free(struct jc_release_info *infos, size_t n)
 	free(infos);
 }
 
-int jc_release_list_remote(struct jc_ctx *ctx, const char *server, char ***out, struct jc_error *err)
-{
-	(void)ctx;
-	if (!server) {
-		char **v = xcalloc(1, sizeof(char *));
-		jc_strv_push(&v, "busybox");
-		for (const char *const *d = jc_debian_releases(); *d; d++)
-			jc_strv_push(&v, *d);
-		*out = v;
-		return 0;
-	}
-	const char *arch;
-	int r = jc_host_arch(&arch, err);
-	if (r < 0)
-		return r;
-	json_t *products = NULL;
-	r = jc_ss_load(server, &products, err);
-	if (r < 0)
-		return r;
-	*out = jc_ss_names(products, arch);
-	json_decref(products);
-	return 0;
-}
-
 /* ---- users and destroy ---- */
 
 static void collect_users(const char *dir, const char *name, char ***users)

@@ -296,3 +296,28 @@ int jc_ss_load(const char *server, json_t **products, struct jc_error *err)
 	json_decref(doc);
 	return 0;
 }
+
+/* Here rather than in release.c: the interesting half of it is the server listing. */
+int jc_release_list_remote(struct jc_ctx *ctx, const char *server, char ***out, struct jc_error *err)
+{
+	(void)ctx;
+	if (!server) {
+		char **v = xcalloc(1, sizeof(char *));
+		jc_strv_push(&v, "busybox");
+		for (const char *const *d = jc_debian_releases(); *d; d++)
+			jc_strv_push(&v, *d);
+		*out = v;
+		return 0;
+	}
+	const char *arch;
+	int r = jc_host_arch(&arch, err);
+	if (r < 0)
+		return r;
+	json_t *products = NULL;
+	r = jc_ss_load(server, &products, err);
+	if (r < 0)
+		return r;
+	*out = jc_ss_names(products, arch);
+	json_decref(products);
+	return 0;
+}

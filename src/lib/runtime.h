@@ -43,9 +43,9 @@ int jc_runtime_mount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
 			   const struct jc_fstab_entry *entry, struct jc_error *err);
 int jc_runtime_umount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
 			    const struct jc_fstab_entry *entry, struct jc_error *err);
-/* Apply limits (memoryuse, swapuse, pcpu, maxproc, nthr, cpuset, I/O) and host_hostname /
- * host_domainname to a running jail, from the jail's current effective properties. 0 when
- * applied or when the jail is not running; -EOPNOTSUPP (message "KEY: requires a jail
- * restart") for properties that only take effect at the next start. */
+/* Apply a changed property to a running jail, from the jail's current effective
+ * properties: cgroup limits (memoryuse, swapuse, pcpu, maxproc, nthr, cpuset, I/O), rlimits
+ * (recorded for later execs, lowered on running processes), host_hostname and
+ * host_domainname. Any other key, or a jail that is not running: nothing to do, 0. */
 int jc_runtime_apply_live(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
 			  struct jc_error *err);

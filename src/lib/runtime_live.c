@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,6 +159,42 @@ static const char *const live_limit_keys[] = {
 	"readbps", "writebps", "readiops", "writeiops",
 };
 
+static const char *const rlimit_keys[] = {
+	"openfiles", "memorylocked", "vmemoryuse", "datasize", "stacksize", "coredumpsize", "cputime",
+};
+
+static bool is_rlimit_key(const char *key)
+{
+	for (size_t i = 0; i < JC_ARRAY_SIZE(rlimit_keys); i++)
+		if (strcmp(key, rlimit_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+static void lower_running(const char *cgroup, const struct rt_limits *l)
+{
+	cleanup_free char *path = xasprintf("%s/cgroup.procs", cgroup);
+	cleanup_free char *text = NULL;
+	if (rt_read_text(path, &text) < 0)
+		return;
+	cleanup_strv char **pids = jc_strsplit(text, "\n");
+	for (size_t i = 0; pids[i]; i++) {
+		long pid;
+		if (jc_parse_long(pids[i], &pid) < 0)
+			continue;
+		for (size_t j = 0; j < l->nrlimits; j++) {
+			struct rlimit cur;
+			if (prlimit((pid_t)pid, l->rlimits[j].resource, NULL, &cur) < 0 ||
+			    l->rlimits[j].value >= cur.rlim_max)
+				continue;
+			cur.rlim_max = l->rlimits[j].value;
+			if (cur.rlim_cur > cur.rlim_max)
+				cur.rlim_cur = cur.rlim_max;
+			prlimit((pid_t)pid, l->rlimits[j].resource, &cur, NULL);
+		}
+	}
+}
+
 static bool is_limit_key(const char *key)
 {
 	for (size_t i = 0; i < JC_ARRAY_SIZE(live_limit_keys); i++)
@@ -185,12 +222,49 @@ static int apply_limits(struct jc_ctx *ctx, const struct jc_jail *jail, const st
 	return r;
 }
 
+/* rlimits: recorded for processes exec'd from now on, and lowered on the running ones
+ * (raising a hard limit needs CAP_SYS_RESOURCE, which jailctl does not count on). */
+static int apply_rlimits(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_error *err)
+{
+	cleanup_close int lock = -1;
+	int r = rt_runtime_lock(ctx, jail->name, false, &lock, err);
+	struct rt_state st;
+	int pidfd = -1;
+	if (r == 0)
+		r = open_jail(ctx, jail, &st, &pidfd, err);
+	cleanup_close int pfd = pidfd;
+	if (r <= 0) {
+		rt_state_release(&st);
+		return r;
+	}
+	struct rt_limits l;
+	rt_limits_init(&l);
+	for (size_t i = 0; r == 0 && i < JC_ARRAY_SIZE(rlimit_keys); i++) {
+		cleanup_free char *v = jc_jail_get(jail, rlimit_keys[i]);
+		r = rt_limits_set(&l, rlimit_keys[i], v, NULL, err);
+	}
+	if (r == 0) {
+		memcpy(st.rlimits, l.rlimits, sizeof(st.rlimits));
+		st.nrlimits = l.nrlimits;
+		r = rt_state_save(&st, err);
+	}
+	if (r == 0 && st.cg.n > 0)
+		lower_running(st.cg.paths[0], &l);
+	rt_limits_release(&l);
+	rt_state_release(&st);
+	return r;
+}
+
 int jc_runtime_apply_live(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
 			  struct jc_error *err)
 {
 	bool uts = strcmp(key, "host_hostname") == 0 || strcmp(key, "host_domainname") == 0;
+	if (is_rlimit_key(key)) {
+		int r = apply_rlimits(ctx, jail, err);
+		return r < 0 ? jc_error_wrap(err, "%s", jail->name) : 0;
+	}
 	if (!uts && !is_limit_key(key))
-		return jc_error_set(err, EOPNOTSUPP, "%s: requires a jail restart", key);
+		return 0;   /* used at the next start, hook or exec, or no runtime effect */
 	struct rt_state st;
 	int pidfd = -1;
 	int r = open_jail(ctx, jail, &st, &pidfd, err);

@@ -287,10 +287,13 @@ int rt_loopback_up(struct jc_error *err);
 
 /* ---- network hooks (runtime_network.c) ---- */
 
-/* Host-side networking of a starting jail whose init is pid (its netns exists). Nothing
- * beyond the loopback yet: VNET, shared-IP and NAT plumbing belong here. */
-int runtime_network_setup(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_plan *plan,
+/* Host-side networking of a starting jail whose init is pid (its netns exists): VNET,
+ * shared-IP, NAT and DHCP (jc_net_setup; may save generated MACs into jail's config). */
+int runtime_network_setup(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_plan *plan,
 			  pid_t init_pid, int jid, struct jc_error *err);
+/* Network files in the jail's root once it is set up (proxy settings). */
+int runtime_network_files(struct jc_ctx *ctx, const struct jc_jail *jail, pid_t init_pid,
+			  struct jc_error *err);
 /* Undo runtime_network_setup (called at stop and on failed starts; must tolerate a
  * partial setup). */
 int runtime_network_teardown(struct jc_ctx *ctx, const char *name, int jid, struct jc_error *err);

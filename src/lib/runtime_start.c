@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "net.h"
 #include "runtime_priv.h"
 #include "util.h"
 
@@ -217,7 +218,7 @@ static int spawn_init(struct start *s, struct jc_error *err)
 	cleanup_close int init_fd = open_init(err);
 	if (init_fd < 0)
 		return init_fd;
-	pid_t pid;
+	pid_t pid = 0;
 	int r = fork_init(s, init_fd, &pid, err);
 	if (r < 0)
 		return r;
@@ -292,7 +293,9 @@ static int checks(struct start *s, struct jc_error *err)
 	rt_state_release(&cur);
 	if (r > 0)
 		return jc_error_set(err, EEXIST, "%s is already running!", jail->name);
-	return r < 0 ? r : check_hostid(jail, err);
+	if (r == 0)
+		r = check_hostid(jail, err);
+	return r < 0 ? r : jc_net_check(s->ctx, jail, err);
 }
 
 /* ---- rollback and completion ---- */
@@ -354,6 +357,8 @@ static int run_start(struct start *s, struct jc_error *err)
 		r = rt_run_hook(ctx, jail, "exec_prestart", s->st.jid, s->log_fd, s->plan.exec_timeout, err);
 	if (r == 0)
 		r = spawn_init(s, err);
+	if (r == 0)
+		r = runtime_network_files(ctx, jail, s->st.init_pid, err);
 	if (r < 0)
 		return r;
 	jc_progress(ctx, "  + Started OK");

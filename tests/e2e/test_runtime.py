@@ -1,0 +1,460 @@
+"""Jail runtime: start, stop, restart, exec, console, limits, confinement, crash safety,
+boot order. Every test runs on both back ends (btrfs subvolumes, dir overlays)."""
+import glob
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import JAILCTL, fails, jailctl, ok
+
+RUN_DIR = Path("/run/jailctl")
+
+
+@pytest.fixture
+def web(pool):
+    """A busybox jail named web; whatever a test leaves running is stopped afterwards."""
+    ok("fetch", "-r", "busybox")
+    ok("create", "-r", "busybox", "-n", "web")
+    yield pool
+    stop_everything(pool)
+
+
+def stop_everything(pool):
+    for jail_dir in (Path(pool) / "iocage" / "jails").iterdir():
+        if not jail_dir.name.startswith("."):
+            jailctl("stop", "-f", jail_dir.name)
+
+
+def state(name="web"):
+    files = glob.glob(str(RUN_DIR / "*" / f"{name}.json"))
+    if not files:
+        return None
+    with open(files[0]) as f:
+        return json.load(f)
+
+
+def cgroup_dirs(st):
+    return [c["path"] for c in st["cgroups"]]
+
+
+def jail_root(pool, name="web"):
+    return Path(pool) / "iocage" / "jails" / name / "root"
+
+
+def mounts_under(path):
+    prefix = str(path)
+    with open("/proc/self/mountinfo") as f:
+        return [l.split()[4] for l in f if l.split()[4].startswith(prefix)]
+
+
+def list_row(name="web"):
+    for line in ok("list", "-h").out.splitlines():
+        cells = line.split("\t")
+        if cells[1] == name:
+            return cells
+    raise AssertionError(f"{name} not listed")
+
+
+def in_jail(*cmd, **kw):
+    return jailctl("exec", "web", *cmd, **kw)
+
+
+def assert_gone(pool, st):
+    """No process, cgroup, mount, JID or state left of a stopped jail."""
+    assert state() is None
+    for d in cgroup_dirs(st):
+        assert not os.path.exists(d), d
+    assert not os.path.exists(f"/proc/{st['init_pid']}") or \
+        open(f"/proc/{st['init_pid']}/stat").read().split()[2] == "Z"
+    assert mounts_under(jail_root(pool)) == []
+    assert not (RUN_DIR / "jids" / str(st["jid"])).exists()
+    assert list_row()[2] == "down"
+
+
+def test_start_exec_stop(web):
+    r = ok("start", "web")
+    assert r.out.splitlines() == [
+        "* Starting web", "  + Started OK", "  + Using devfs_ruleset: 4 (jailctl default)",
+        "  + Starting services OK", "  + Executing poststart OK"]
+    st = state()
+    row = list_row()
+    assert row[0] == str(st["jid"]) and row[2] == "up"
+    assert ok("exec", "web", "hostname").out == "web\n"
+    ps = ok("exec", "web", "ps", "-o", "pid,comm").out.split("\n")[1:]
+    procs = [l.split() for l in ps if l.strip()]
+    assert procs[0] == ["1", "jailctl-init"]
+    assert len(procs) == 2, procs       # the init and ps itself
+    # the jail's mounts live in its own mount namespace only
+    assert mounts_under(jail_root(web)) == []
+    r = ok("stop", "web")
+    assert r.out.splitlines() == [
+        "* Stopping web", "  + Executing prestop OK", "  + Stopping services OK",
+        "  + Removing jail process OK", "  + Executing poststop OK"]
+    assert_gone(web, st)
+
+
+def test_exec_status_stdin_and_user(web):
+    ok("start", "web")
+    assert in_jail("sh", "-c", "exit 7").rc == 7
+    assert in_jail("sh", "-c", "kill -9 $$").rc == 128 + 9
+    assert in_jail("cat", input="through stdin\n").out == "through stdin\n"
+    assert ok("exec", "-U", "nobody", "web", "id", "-u").out == "65534\n"
+    # options stop at NAME: the command keeps its own
+    assert ok("exec", "web", "ls", "-d", "/").out == "/\n"
+    r = fails("exec", "web", "/no/such/program")
+    assert "/no/such/program" in r.err
+    r = fails("exec", "-U", "nosuchuser", "web", "true")
+    assert "nosuchuser" in r.err
+    # exec_clean: a clean environment
+    env = in_jail("env").out.splitlines()
+    assert "PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin" in env
+    assert "HOME=/root" in env and "USER=root" in env
+
+
+def test_confinement(web):
+    ok("start", "web")
+    script = (
+        "echo b > /proc/sysrq-trigger && echo SYSRQ-WRITTEN; "
+        "echo x > /sys/kernel/uevent_helper && echo SYS-WRITTEN; "
+        "mount -t tmpfs x /mnt && echo MOUNTED; "
+        "mknod /tmp/sda b 8 0 && echo MKNOD-DONE; "
+        "cat /proc/kcore > /dev/null 2>&1 && head -c1 /proc/kcore | wc -c | grep -q 1 && echo KCORE; "
+        "unshare -U true 2>/dev/null && echo USERNS; "
+        "echo done")
+    r = in_jail("sh", "-c", script)
+    assert r.out.strip().splitlines() == ["done"], r
+    # no host process is visible
+    pids = in_jail("sh", "-c", "ls /proc | grep -E '^[0-9]+$'").out.split()
+    assert len(pids) <= 4, pids
+    caps = in_jail("grep", "CapBnd", "/proc/self/status").out.split()[1]
+    bnd = int(caps, 16)
+    for cap in (21, 16, 17, 25, 22, 27, 34):  # SYS_ADMIN, SYS_MODULE, SYS_RAWIO, SYS_TIME, SYS_BOOT, MKNOD, WAKE_ALARM
+        assert not bnd & (1 << cap), cap
+    mounts = in_jail("cat", "/proc/self/mounts").out
+    assert " /sys sysfs ro," in mounts
+    assert " /dev tmpfs rw,nosuid,noexec" in mounts
+    assert " /dev/pts devpts " in mounts
+    devs = sorted(in_jail("ls", "/dev").out.split())
+    assert devs == sorted(["fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm",
+                           "stderr", "stdin", "stdout", "tty", "urandom", "zero"])
+
+
+def test_setuid_still_works_for_root_paths(web):
+    """No no_new_privs: the jail's setuid programs keep their power."""
+    ok("start", "web")
+    nnp = in_jail("grep", "NoNewPrivs", "/proc/self/status").out.split()[1]
+    assert nnp == "0"
+
+
+def test_already_running_and_not_running(web):
+    r = fails("stop", "web")
+    assert r.err.strip() == "jailctl: web is not running!"
+    ok("start", "web")
+    r = fails("start", "web")
+    assert "web is already running!" in r.err
+    assert jailctl("exec", "web").rc == 2      # no command: usage error
+
+
+def test_exec_f_starts_the_jail(web):
+    r = fails("exec", "web", "true")
+    assert "not running" in r.err
+    assert ok("exec", "-f", "web", "hostname").out.endswith("web\n")
+    assert list_row()[2] == "up"
+
+
+def test_restart_soft_restart_and_force_stop(web):
+    ok("start", "web")
+    first = state()
+    r = ok("restart", "web")
+    assert "* Stopping web" in r.out and "* Starting web" in r.out
+    second = state()
+    assert second["init_pid"] != first["init_pid"]
+    ok("exec", "web", "sh", "-c", "sleep 1000 >/dev/null 2>&1 &")
+    r = ok("restart", "-s", "web")
+    assert "  + Starting services OK" in r.out
+    assert state()["init_pid"] == second["init_pid"]
+    assert "sleep" not in in_jail("ps").out
+    ok("set", "exec_prestop=false", "web")
+    r = fails("stop", "web")
+    assert "exec_prestop" in r.err and "stop -f" in r.err
+    assert list_row()[2] == "up"
+    r = ok("stop", "-f", "web")
+    assert r.out.splitlines() == ["* Stopping web", "  + Removing jail process OK"]
+    assert_gone(web, second)
+
+
+def test_killed_init_shows_down_and_starts_again(web):
+    ok("start", "web")
+    st = state()
+    os.kill(st["init_pid"], signal.SIGKILL)
+    deadline = time.time() + 10
+    while os.path.exists(f"/proc/{st['init_pid']}") and time.time() < deadline:
+        with open(f"/proc/{st['init_pid']}/stat") as f:
+            if f.read().split()[2] == "Z":
+                break
+        time.sleep(0.05)
+    assert list_row()[2] == "down"
+    assert state() is None
+    for d in cgroup_dirs(st):
+        assert not os.path.exists(d)
+    ok("start", "web")
+    assert ok("exec", "web", "hostname").out == "web\n"
+
+
+def test_sigkill_of_jailctl_during_start_leaves_nothing(web):
+    # the hook's parent is jailctl itself
+    ok("set", "exec_prestart=kill -9 $PPID", "web")
+    r = jailctl("start", "web")
+    assert r.rc == -signal.SIGKILL, r
+    assert list_row()[2] == "down"
+    assert state() is None
+    assert not list((RUN_DIR / "jids").glob("[0-9]*"))
+    ok("set", "exec_prestart=/usr/bin/true", "web")
+    ok("start", "web")
+    st = state()
+    assert st["jid"] == 1
+
+
+def test_sigkill_of_jailctl_during_exec_start(web):
+    ok("set", "exec_start=/bin/sleep 100", "web")
+    proc = subprocess.Popen([JAILCTL, "start", "web"], stdout=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    init = None
+    while time.time() < deadline and init is None:
+        st = state()
+        if st and st["init_pid"] and not st["running"]:
+            init = st["init_pid"]
+        time.sleep(0.02)
+    assert init, "the jail never got an init"
+    proc.kill()
+    proc.wait()
+    # the half-started jail (its init, cgroups, JID) is cleaned up by the next command
+    assert list_row()[2] == "down"
+    assert state() is None
+    for d in cgroup_dirs(st):
+        assert not os.path.exists(d)
+    ok("set", "exec_start=/bin/sh /etc/rc", "web")
+    ok("start", "web")
+
+
+def test_prestart_failure_undoes_everything(web):
+    ok("set", "exec_prestart=false", "web")
+    r = fails("start", "web")
+    assert "exec_prestart failed" in r.err
+    assert state() is None
+    assert list_row()[2] == "down"
+    assert not list((RUN_DIR / "jids").glob("[0-9]*"))
+    leftovers = [p for p in glob.glob("/sys/fs/cgroup/*/jailctl/jailctl-*-web")
+                 if Path(p).name.split("-")[1] in state_pool_ids()]
+    assert leftovers == []
+
+
+def state_pool_ids():
+    return [p.name for p in RUN_DIR.iterdir() if p.is_dir() and p.name != "jids"]
+
+
+def test_exec_start_failure_and_timeout(web):
+    ok("set", "exec_start=/bin/false", "web")
+    r = fails("start", "web")
+    assert "exec_start failed" in r.err
+    assert state() is None
+    ok("set", "exec_start=/bin/sleep 30", "exec_timeout=1", "web")
+    r = fails("start", "web")
+    assert "exec_start timed out" in r.err
+    assert state() is None
+
+
+def test_exec_start_output_goes_to_console_log(web):
+    ok("set", "exec_start=/bin/echo hello-from-exec-start", "web")
+    ok("start", "web")
+    log = Path(web) / "iocage" / "log" / "web-console.log"
+    assert "hello-from-exec-start" in log.read_text()
+    assert ok("get", "last_started", "web").out.strip() != "none"
+
+
+def test_hooks_get_jail_environment(web, tmp_path):
+    out = tmp_path / "hook.txt"
+    ok("set", f"exec_poststart=echo $JAIL_NAME $JAIL_JID $JAIL_ROOT > {out}", "web")
+    ok("start", "web")
+    name, jid, root = out.read_text().split()
+    assert name == "web" and jid == str(state()["jid"]) and root == str(jail_root(web))
+
+
+def memory_limit_file(st):
+    for c in st["cgroups"]:
+        if c["controller"] == "v2" and os.path.exists(c["path"] + "/memory.max"):
+            return c["path"] + "/memory.max"
+        if c["controller"] == "memory":
+            return c["path"] + "/memory.limit_in_bytes"
+    raise AssertionError("no memory controller")
+
+
+def test_memory_and_pids_limits(web):
+    ok("set", "memoryuse=deny=64m", "maxproc=deny=50", "web")
+    ok("start", "web")
+    st = state()
+    assert Path(memory_limit_file(st)).read_text().strip() == str(64 << 20)
+    pids = [c["path"] for c in st["cgroups"] if c["controller"] in ("pids", "v2")
+            and os.path.exists(c["path"] + "/pids.max")]
+    assert Path(pids[0], "pids.max").read_text().strip() == "50"
+    # changed live
+    ok("set", "memoryuse=deny=128m", "web")
+    assert Path(memory_limit_file(st)).read_text().strip() == str(128 << 20)
+    ok("set", "memoryuse=off", "web")
+    assert int(Path(memory_limit_file(st)).read_text().strip().replace("max", str(2**63))) > 1 << 40
+
+
+def test_openfiles_rlimit(web):
+    ok("set", "openfiles=deny=256", "web")
+    ok("start", "web")
+    assert in_jail("sh", "-c", "ulimit -n").out.strip() == "256"
+
+
+def test_hostname_live_and_resolver(web):
+    ok("set", "resolver=nameserver 192.0.2.1;search example.org", "web")
+    ok("start", "web")
+    assert in_jail("cat", "/etc/resolv.conf").out == "nameserver 192.0.2.1\nsearch example.org\n"
+    ok("set", "host_hostname=renamed", "web")
+    assert in_jail("hostname").out == "renamed\n"
+
+
+def test_resolver_never_follows_a_symlink_out_of_the_jail(web, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("host file\n")
+    # prepare the link inside the jail's own tree, as a jail root could
+    ok("start", "web")
+    in_jail("sh", "-c", f"rm -f /etc/resolv.conf; ln -s {victim} /etc/resolv.conf")
+    ok("stop", "web")
+    ok("set", "resolver=nameserver 192.0.2.7", "web")
+    ok("start", "web")
+    assert victim.read_text() == "host file\n"
+    assert in_jail("cat", "/etc/resolv.conf").out == "nameserver 192.0.2.7\n"
+
+
+def test_fstab_mounts_and_live_changes(web, tmp_path):
+    src = tmp_path / "share"
+    src.mkdir()
+    (src / "hello").write_text("from the host\n")
+    ok("fstab", "-a", "web", f"{src} /mnt/share nullfs ro 0 0")
+    ok("start", "web")
+    assert in_jail("cat", "/mnt/share/hello").out == "from the host\n"
+    assert in_jail("sh", "-c", "echo x > /mnt/share/new").rc != 0
+    assert mounts_under(jail_root(web)) == []
+    live = tmp_path / "live"
+    live.mkdir()
+    (live / "f").write_text("live\n")
+    ok("fstab", "-a", "web", f"{live} /srv/live nullfs rw 0 0")
+    assert in_jail("cat", "/srv/live/f").out == "live\n"
+    in_jail("sh", "-c", "echo back > /srv/live/g")
+    assert (live / "g").read_text() == "back\n"
+    ok("fstab", "-r", "web", "1")
+    assert in_jail("ls", "/srv/live").out == ""
+
+
+def test_console_on_a_pty(web):
+    ok("start", "web")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(JAILCTL, [JAILCTL, "console", "web"])
+    out = read_until(fd, [b"#", b"$"], 20)
+    os.write(fd, b"echo hi-from-$((6*7))\nexit\n")
+    out += read_until(fd, [], 20)
+    _, status = os.waitpid(pid, 0)
+    assert b"hi-from-42" in out, out
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def read_until(fd, markers, timeout):
+    out = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
+        if not r:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if markers and any(m in out for m in markers):
+            break
+    return out
+
+
+def test_template_cannot_start(web):
+    ok("set", "template=yes", "web")
+    r = fails("start", "web")
+    assert "web is a template" in r.err
+
+
+def test_start_rc_order_priority_and_depends(web, tmp_path):
+    order = tmp_path / "order"
+    for name, prio, deps in (("a", 20, "none"), ("b", 10, "c"), ("c", 50, "none"),
+                             ("d", 20, "none"), ("e", 5, "none")):
+        ok("create", "-r", "busybox", "-n", name, f"priority={prio}", f"depends={deps}",
+           f"exec_poststart=echo {name} >> {order}", f"exec_poststop=echo -{name} >> {order}")
+        if name != "e":
+            ok("set", "boot=1", name)
+    r = ok("start", "--rc")
+    seq = order.read_text().split()
+    # c before b (b depends on c and so c inherits b's priority 10), then a and d together
+    assert seq[:2] == ["c", "b"], seq
+    assert sorted(seq[2:]) == ["a", "d"], seq
+    assert list_row("e")[2] == "down"
+    order.write_text("")
+    ok("stop", "--rc")
+    seq = order.read_text().split()
+    assert sorted(seq[:2]) == ["-a", "-d"] and seq[2:] == ["-b", "-c"], seq
+    for n in "abcd":
+        assert list_row(n)[2] == "down"
+
+
+def test_rc_failure_goes_on_and_cycle_is_refused(web):
+    ok("create", "-r", "busybox", "-n", "x", "depends=y")
+    ok("create", "-r", "busybox", "-n", "y", "depends=x")
+    ok("create", "-r", "busybox", "-n", "bad", "exec_prestart=false")
+    for name in ("x", "y", "bad", "web"):
+        ok("set", "boot=1", name)
+    r = jailctl("start", "--rc")
+    assert r.rc == 1
+    assert "cycle" in r.err and "bad: exec_prestart failed" in r.err
+    assert list_row("web")[2] == "up"
+    for n in ("x", "y", "bad"):
+        assert list_row(n)[2] == "down"
+
+
+def test_start_all_and_stop_all(web):
+    ok("create", "-r", "busybox", "-n", "other")
+    ok("start", "ALL")
+    assert list_row("web")[2] == "up" and list_row("other")[2] == "up"
+    assert state("other")["jid"] != state("web")["jid"]
+    ok("stop", "ALL")
+    assert list_row("web")[2] == "down" and list_row("other")[2] == "down"
+
+
+def test_start_brings_up_dependencies(web):
+    ok("create", "-r", "busybox", "-n", "db")
+    ok("set", "depends=db", "web")
+    ok("start", "web")
+    assert list_row("db")[2] == "up"
+
+
+def test_ipc_namespace_and_host_network(web):
+    ok("set", "ip4=inherit", "web")
+    ok("start", "web")
+    host_net = os.readlink("/proc/self/ns/net")
+    assert os.readlink(f"/proc/{state()['init_pid']}/ns/net") == host_net
+    ok("stop", "web")
+    ok("set", "ip4=new", "web")
+    ok("start", "web")
+    assert os.readlink(f"/proc/{state()['init_pid']}/ns/net") != host_net
+    assert "lo" in in_jail("cat", "/proc/net/dev").out
