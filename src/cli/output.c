@@ -104,6 +104,8 @@ static int compare_rows(const void *a, const void *b, void *arg)
 
 void cli_table_sort(struct cli_table *t, size_t col, bool numeric)
 {
+	if (t->nrows < 2)
+		return; /* also keeps a NULL array away from qsort_r */
 	struct sort_key key = { .col = col, .numeric = numeric };
 	qsort_r(t->rows, t->nrows, sizeof(char **), compare_rows, &key);
 }

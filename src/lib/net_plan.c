@@ -94,10 +94,10 @@ static bool hex_byte(const char *s, uint8_t *out)
 	return true;
 }
 
-/* "aa:bb:cc:dd:ee:ff" (the validator's normal form). */
+/* "aa:bb:cc:dd:ee:ff" (the validator's normal form), ended by NUL or a blank. */
 static bool parse_mac(const char *s, uint8_t mac[6])
 {
-	if (strlen(s) != 17)
+	if (strnlen(s, 18) < 17 || (s[17] != '\0' && s[17] != ' '))
 		return false;
 	for (size_t i = 0; i < 6; i++)
 		if (!hex_byte(s + 3 * i, &mac[i]) || (i < 5 && s[3 * i + 2] != ':'))

@@ -98,6 +98,12 @@ static unsigned bridge_mtu(struct net_run *run, const struct nl_link *br)
 
 /* ---- one NIC ---- */
 
+/* "eth2", "vnet2": n is 0..3. */
+static void nic_ifname(char out[IFNAMSIZ], const char *base, int n)
+{
+	snprintf(out, IFNAMSIZ, "%s%c", base, (char)('0' + (n & 3)));
+}
+
 static void nic_macs(struct net_run *run, int n, uint8_t mac[2][6])
 {
 	struct net_nic *nic = &run->plan.nics[n];
@@ -105,13 +111,13 @@ static void nic_macs(struct net_run *run, int n, uint8_t mac[2][6])
 		memcpy(mac, nic->mac, sizeof(nic->mac));
 		return;
 	}
-	char vnet[8], key[16];
-	snprintf(vnet, sizeof(vnet), "vnet%d", n);
+	char vnet[IFNAMSIZ], key[32];
+	nic_ifname(vnet, "vnet", n);
 	net_mac_derive(run->plan.mac_prefix, run->host_id, run->plan.name, vnet, mac[0], mac[1]);
 	cleanup_free char *a = net_mac_text(mac[0]);
 	cleanup_free char *b = net_mac_text(mac[1]);
 	cleanup_free char *text = xasprintf("%s %s", a, b);
-	snprintf(key, sizeof(key), "vnet%d_mac", n);
+	snprintf(key, sizeof(key), "%s_mac", vnet);
 	json_object_set_new(run->macs, key, jc_prop_value_to_json(jc_prop_find(key), text));
 }
 
@@ -119,7 +125,7 @@ static int jail_side(struct net_run *run, int n, const uint8_t *nat_net, struct 
 {
 	const struct net_nic *nic = &run->plan.nics[n];
 	char ifname[IFNAMSIZ];
-	snprintf(ifname, sizeof(ifname), "eth%d", n);
+	nic_ifname(ifname, "eth", n);
 	struct nl_link link;
 	int r = nl_link_by_name(&run->in, ifname, &link, err);
 	if (r == 0 && nic->rtadv) {
@@ -147,9 +153,12 @@ static int jail_side(struct net_run *run, int n, const uint8_t *nat_net, struct 
 static int nic_setup(struct net_run *run, int n, const uint8_t *nat_net, struct jc_error *err)
 {
 	const struct net_nic *nic = &run->plan.nics[n];
-	char host_name[IFNAMSIZ], jail_name[IFNAMSIZ];
-	snprintf(host_name, sizeof(host_name), "vnet%d.%d", n, run->jid);
-	snprintf(jail_name, sizeof(jail_name), "eth%d", n);
+	char host_name[32], jail_name[IFNAMSIZ];
+	snprintf(host_name, sizeof(host_name), "vnet%d.%d", n & 3, run->jid);
+	nic_ifname(jail_name, "eth", n);
+	if (strlen(host_name) >= IFNAMSIZ)
+		return jc_error_set(err, ENAMETOOLONG, "%s: JID %d too large for an interface name",
+				    run->plan.name, run->jid);
 	struct nl_link br = { 0 }, host;
 	unsigned mtu = nic->mtu;
 	int r = 0;
@@ -310,7 +319,7 @@ static int route_auto(struct net_run *run, int family, struct jc_error *err)
 	if (!linklocal && !jail_has(p, family, gw, &nic))
 		return 0;
 	char dev[IFNAMSIZ];
-	snprintf(dev, sizeof(dev), "eth%d", nic);
+	nic_ifname(dev, "eth", nic);
 	return nl_route_default(&run->in, family, gw, linklocal ? jail_ifindex(run, dev) : 0,
 				p->fib, false, err);
 }
@@ -362,7 +371,7 @@ static int vnet_dhcp(struct net_run *run, struct jc_error *err)
 		if (!p->nics[n].used || !p->nics[n].dhcp)
 			continue;
 		char ifname[IFNAMSIZ];
-		snprintf(ifname, sizeof(ifname), "eth%d", n);
+		nic_ifname(ifname, "eth", n);
 		pid_t pid;
 		unsigned long long start;
 		int r = net_dhcp_spawn(run->ctx, p, run->ns, ifname, &pid, &start, err);

@@ -188,17 +188,19 @@ int rt_exec_spawn(const struct rt_state *st, int init_pidfd, const struct rt_exe
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return jc_error_errno(err, errno, "pipe");
 	cleanup_close int rd = pipefd[0], wr = pipefd[1];
-	cleanup_close int self_ns = o->restore_pidns ? open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC) : -1;
 	/* Only children are moved into a pid namespace: fork right after joining it, so the
-	 * command is a process of the jail (and dies with it). */
+	 * command is a process of the jail (and dies with it), then return to our own, so that
+	 * later children (hooks, sanitizer helpers) stay on the host. */
+	cleanup_close int self_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (self_ns < 0)
+		return jc_error_errno(err, errno, "/proc/self/ns/pid");
 	if (setns(init_pidfd, CLONE_NEWPID) < 0)
 		return jc_error_errno(err, errno, "cannot enter the jail's pid namespace");
 	pid_t pid = fork();
 	if (pid == 0)
 		exec_child(st, init_pidfd, o, wr);
 	int fork_errno = errno;
-	if (self_ns >= 0)
-		setns(self_ns, CLONE_NEWPID);
+	setns(self_ns, CLONE_NEWPID);
 	if (pid < 0)
 		return jc_error_errno(err, fork_errno, "fork");
 	close(steal_fd(wr));
@@ -343,7 +345,7 @@ int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct 
 	struct rt_exec_opts o = {
 		.user = user && *user ? user : NULL, .argv = argv, .in_fd = null,
 		.out_fd = log_fd, .err_fd = log_fd, .tty_fd = -1,
-		.clean_env = jc_jail_get_bool(jail, "exec_clean"), .restore_pidns = true,
+		.clean_env = jc_jail_get_bool(jail, "exec_clean"),
 	};
 	pid_t pid;
 	int r = rt_exec_spawn(st, init_pidfd, &o, &pid, err);

@@ -237,7 +237,6 @@ struct rt_exec_opts {
 	int in_fd, out_fd, err_fd;      /* -1 = inherit */
 	int tty_fd;                     /* console: becomes the controlling tty; -1 */
 	bool clean_env;
-	bool restore_pidns;             /* the caller keeps forking host processes afterwards */
 };
 
 /* Start a process inside the running jail described by st (init_pidfd pins its init).

@@ -18,6 +18,16 @@
 #include "usage.h"
 #include "util.h"
 
+/* Names come from the command line: keep control bytes out of one-line messages. */
+static char *printable(const char *s)
+{
+	char *out = xstrndup(s, JC_SNAPSHOT_NAME_MAX);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
 int jc_snapshot_validate_name(const char *name, struct jc_error *err)
 {
 	if (!name || !*name)
@@ -25,13 +35,13 @@ int jc_snapshot_validate_name(const char *name, struct jc_error *err)
 	size_t len = strlen(name);
 	size_t good = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 				   "0123456789._:-");
+	cleanup_free char *shown = printable(name);
 	if (len > JC_SNAPSHOT_NAME_MAX)
-		return jc_error_set(err, EINVAL, "'%.64s...': snapshot names are at most %d characters",
-				    name, JC_SNAPSHOT_NAME_MAX);
+		return jc_error_set(err, EINVAL, "'%s...': snapshot names are at most %d characters",
+				    shown, JC_SNAPSHOT_NAME_MAX);
 	if (good != len)
-		return jc_error_set(err, EINVAL, "'%.64s': snapshot names may only contain letters, "
-				    "digits and . _ : -", good < len && (unsigned char)name[good] < 0x20 ?
-				    "(control character)" : name);
+		return jc_error_set(err, EINVAL, "'%s': snapshot names may only contain letters, "
+				    "digits and . _ : -", shown);
 	if (name[0] == '.')
 		return jc_error_set(err, EINVAL, "'%s': snapshot names cannot start with '.'", name);
 	return 0;

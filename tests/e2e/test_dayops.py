@@ -7,6 +7,8 @@ import json
 import os
 import re
 import signal
+import stat
+import struct
 import subprocess
 import tarfile
 from pathlib import Path
@@ -248,6 +250,16 @@ def test_quota_is_refused_on_dir_pool(ext4_pool):
 
 # ---- export and import ----
 
+def posix_acl(*entries):
+    """system.posix_acl_access value: version 2, then (tag, perm, id) entries sorted by tag."""
+    undefined = 0xFFFFFFFF
+    return struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", tag, perm, undefined if uid is None else uid) for tag, perm, uid in entries)
+
+
+ACL = posix_acl((0x01, 6, None), (0x02, 4, 1234), (0x04, 4, None), (0x10, 4, None), (0x20, 0, None))
+
+
 def populate(d):
     """Files whose every property must survive an export/import round trip."""
     (d / "data").mkdir()
@@ -262,6 +274,9 @@ def populate(d):
         f.seek(8 << 20)
         f.write(b"end")
     os.mkfifo(d / "data" / "fifo")
+    os.mknod(d / "data" / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    (d / "data" / "acl.txt").write_text("acl\n")
+    os.setxattr(d / "data" / "acl.txt", "system.posix_acl_access", ACL)
     os.chmod(d / "data", 0o750)
 
 
@@ -278,7 +293,10 @@ def check_populated(d, holes=True):
     assert sp.st_size == (8 << 20) + 3
     assert not holes or sp.st_blocks * 512 < (1 << 20)
     assert (d / "data" / "sparse").read_bytes()[-3:] == b"end"
-    assert os.path.exists(d / "data" / "fifo")
+    assert stat.S_ISFIFO(os.lstat(d / "data" / "fifo").st_mode)
+    dev = os.lstat(d / "data" / "null")
+    assert stat.S_ISCHR(dev.st_mode) and dev.st_rdev == os.makedev(1, 3)
+    assert os.getxattr(d / "data" / "acl.txt", "system.posix_acl_access") == ACL
     assert os.lstat(d / "data").st_mode & 0o7777 == 0o750
 
 

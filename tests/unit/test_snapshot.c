@@ -29,7 +29,7 @@ static void test_snapshot_names(void **state)
 	assert_int_equal(jc_snapshot_validate_name(over, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "64"));
 	static const char *const bad[] = { "", ".hidden", ".", "..", "a/b", "a b", "x@y", "tab\t",
-					   "new\nline", "../up", "ü" };
+					   "new\nline", "a b\nc", "../up", "ü" };
 	for (size_t i = 0; i < JC_ARRAY_SIZE(bad); i++) {
 		assert_int_equal(jc_snapshot_validate_name(bad[i], &err), -EINVAL);
 		assert_null(strchr(err.msg, '\n'));
