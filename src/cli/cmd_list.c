@@ -99,7 +99,10 @@ static char *effective(json_t *config, const struct jc_ctx *ctx, const char *key
 	return jc_defaults_get_text(ctx, key);
 }
 
-static void fill_row(const struct jc_ctx *ctx, const char *name, json_t *config, char **cells)
+/* iocage: the short listing shows bare addresses, the long one the full IFACE|ADDR/MASK
+ * entries. */
+static void fill_row(const struct jc_ctx *ctx, const char *name, json_t *config, bool longfmt,
+		     char **cells)
 {
 	if (!config) {
 		const char *na[] = { "-", name, "off", "CORRUPT", "N/A", "N/A", "N/A", "N/A", "N/A", "N/A" };
@@ -118,7 +121,7 @@ static void fill_row(const struct jc_ctx *ctx, const char *name, json_t *config,
 	cells[3] = xstrdup("down");
 	cells[4] = effective(config, ctx, "type");
 	cells[5] = effective(config, ctx, "release");
-	cells[6] = ip_column(ip4, jc_streq(dhcp, "1"));
+	cells[6] = longfmt ? xstrdup(jc_streq(dhcp, "1") ? "DHCP" : ip4) : ip_column(ip4, jc_streq(dhcp, "1"));
 	cells[7] = effective(config, ctx, "ip6_addr");
 	cells[8] = xstrdup(tmpl && strcmp(tmpl, "none") != 0 ? tmpl : "-");
 	cells[9] = xstrdup(jc_streq(basejail, "1") ? "yes" : "no");
@@ -187,7 +190,7 @@ static void add_jail_rows(struct jc_ctx *ctx, const struct list_opts *o, DIR *d,
 		if (jc_json_read_object(cfg_path, &config, &err) < 0)
 			config = NULL;
 		char *full[10] = { 0 };
-		fill_row(ctx, de->d_name, config, full);
+		fill_row(ctx, de->d_name, config, o->longfmt, full);
 		if (config && !o->templates)
 			fill_state(ctx, de->d_name, full);
 		json_decref(config);

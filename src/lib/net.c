@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -213,11 +212,7 @@ int jc_net_setup(struct jc_ctx *ctx, struct jc_jail *jail, int jid, pid_t init_p
 		net_plan_release(&run.plan);
 		return r;
 	}
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = run_setup(&run, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	jc_debug(ctx, "TIMING net setup %.3f ms", (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (r < 0 && run.rec) {
 		/* Undo whatever was built; the record names all of it. */
 		struct jc_error ignored = { 0 };
@@ -289,11 +284,7 @@ int jc_net_teardown(struct jc_ctx *ctx, const char *jail_name, struct jc_error *
 		unlink(path);
 		return jc_error_wrap(err, "%s", jail_name);
 	}
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = teardown_record(ctx, rec, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	jc_debug(ctx, "TIMING net teardown %.3f ms", (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	json_decref(rec);
 	/* Kept after a failure, so the next stop or cleanup tries again. */
 	if (r == 0)

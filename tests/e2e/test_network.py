@@ -374,6 +374,23 @@ def test_dhcp_lease_then_clean_failure_without_a_server(dnsmasq, blab):
                 if p.startswith("udhcpc -f -i eth0") and "hostname:d" in p]
 
 
+def test_slaac_with_accept_rtadv(blab, tmp_path):
+    sh("ip", "addr", "add", "fd00:88::1/64", "dev", "bridge0", "nodad")
+    ra = subprocess.Popen([
+        "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
+        "--interface=bridge0", "--bind-interfaces", "--user=root", "--group=root",
+        "--enable-ra", "--dhcp-range=::,constructor:bridge0,ra-only",
+        f"--dhcp-leasefile={tmp_path}/leases6", "--pid-file=", "--log-facility=-"],
+        stderr=subprocess.DEVNULL)
+    blab.procs.append(ra)
+    ok("create", "-r", "busybox", "-n", "r", "ip6_addr=vnet0|accept_rtadv", "rtsold=1",
+       "allow_raw_sockets=1")
+    ok("start", "r")
+    assert jsh("r", "cat /proc/sys/net/ipv6/conf/eth0/accept_ra").out.strip() == "2"
+    wait_for(lambda: "fd00:88:" in jsh("r", "ip addr show dev eth0").out)
+    wait_for(lambda: "default via fe80::" in jsh("r", "ip -f inet6 route").out)
+
+
 # ---- NAT ----
 
 def test_nat_outbound_and_port_forward(lab):
@@ -443,6 +460,17 @@ def test_shared_ip_jail_answers_on_its_address(lab):
     assert_no_network_left()
 
 
+def test_ip_hostname_and_assign_localhost(lab):
+    with open("/etc/hosts", "a") as f:      # the test's own /etc (an overlay)
+        f.write(f"{LAN}.60\thn\n")
+    ok("create", "-r", "busybox", "-n", "h2", "host_hostname=hn", "ip_hostname=1",
+       "assign_localhost=1", "localhost_ip=127.0.0.9")
+    ok("start", "h2")
+    assert f"{LAN}.60/24" in jsh("h2", "ip addr show dev lan0").out
+    assert "127.0.0.9/32" in jsh("h2", "ip addr show dev lo").out
+    lab.lanc.run("busybox", "ping", "-c1", "-W2", f"{LAN}.60")
+
+
 def test_jail_without_network_has_only_loopback(busybox):
     ok("create", "-r", "busybox", "-n", "lo1")
     ok("start", "lo1")
@@ -475,8 +503,6 @@ def test_start_time_coherence_checks(busybox, props, message):
     assert_no_network_left()
 
 
-@pytest.mark.xfail(reason="cmd_list.c still shortens IP4/IP6 in -l (iocage prints the full "
-                   "iface|addr/mask entries there)")
 def test_list_long_shows_addresses_as_iocage(busybox):
     ok("create", "-r", "busybox", "-n", "l", "vnet=1",
        "ip4_addr=vnet0|10.5.0.2/24,vnet0|10.5.1.2/24", "ip6_addr=vnet0|fd00::2/64")
