@@ -108,6 +108,16 @@ section_cycle() {
 	bm part.exec.jailctl.btrfs --prepare "$J start bj >/dev/null 2>&1 || true" -- "$J exec bj /bin/true"
 	bm part.stop.jailctl.btrfs --prepare "$J start bj >/dev/null 2>&1 || true" -- "$J stop bj"
 	$J stop bj >/dev/null 2>&1 || true
+	# The same with exec_start/exec_stop=/bin/true instead of busybox's /etc/rc and
+	# /etc/rc.shutdown: jailctl's own cost, without the jail's rc scripts.
+	$J create -r busybox -n bm exec_start=/bin/true exec_stop=/bin/true >/dev/null
+	st="$J stop bm >/dev/null 2>&1 || true"
+	bm cycle.jailctl-norc.btrfs --prepare "$st" -- "$J start bm && $J exec bm /bin/true && $J stop bm"
+	bm part.start.jailctl-norc.btrfs --prepare "$st" -- "$J start bm"
+	bm part.stop.jailctl-norc.btrfs --prepare "$J start bm >/dev/null 2>&1 || true" -- "$J stop bm"
+	$J stop bm >/dev/null 2>&1 || true
+	bm startup.jailctl-version --note "process start-up only (dynamic loader, no pool)" -- "$J --version"
+	bm startup.true --note "the busybox-free host /bin/true, for scale" -- "/bin/true"
 
 	bm cycle.crun --wrap nounified -- "$CRUN run -b $P/oci-true bt$RUN_ID"
 	bm cycle.runc -- "$RUNC run -b $P/oci-true bt$RUN_ID"
@@ -200,6 +210,9 @@ section_vnet() {
 	bm vnet.start.jailctl-novnet --prepare "$J stop bj >/dev/null 2>&1 || true" -- "$J start bj"
 	$J stop bj >/dev/null 2>&1 || true
 	bm vnet.start.jailctl-vnet --prepare "$J stop bv >/dev/null 2>&1 || true" -- "$J start bv"
+	$J stop bv >/dev/null 2>&1 || true
+	$J start bv >/dev/null && { $J exec bv ip -4 addr show; $J exec bv ip route; } >"$OUT/data/vnet_check.txt" 2>&1 || true
+	$J stop bv >/dev/null 2>&1 || true
 	bm vnet.stop.jailctl-vnet --prepare "$J start bv >/dev/null 2>&1 || true" -- "$J stop bv"
 	$J stop bv >/dev/null 2>&1 || true
 	# The floor: what a VNET start must do at least, as separate ip(8) calls.
@@ -227,9 +240,43 @@ lxc.net.0.ipv4.address = 10.231.0.4/24"
 	bm vnet.lxc-execute-veth -- "lxc-execute -n lveth $LXC -- /bin/true"
 }
 
-# Memory of running jails NAME_FROM..NAME_TO: writes data/NAME.json.
-mem_snapshot() {
-	python3 "$BENCH_DIR/lib/mem.py" "$(pool_id "$PB")" "$@"
+# Where the time goes: instruction counts (callgrind, jailctl's own process), syscall counts
+# (strace -c -f) and blocking syscalls per process (perf trace -s) of each jailctl command.
+section_profile() {
+	log "== profile (callgrind, strace -c, perf trace -s) -> profile/"
+	local D=$OUT/profile
+	mkdir -p "$D"
+	use_pool "$PB"
+	$J list -H | cut -f2 | grep -qx bj || $J create -r busybox -n bj >/dev/null
+	$J stop bj >/dev/null 2>&1 || true
+	$J destroy -f pc >/dev/null 2>&1 || true
+	# name | command | what to do before it
+	local spec="version|$J --version|true
+start|$J start bj|$J stop bj >/dev/null 2>&1 || true
+exec|$J exec bj /bin/true|$J start bj >/dev/null 2>&1 || true
+stop|$J stop bj|$J start bj >/dev/null 2>&1 || true
+create|$J create -r busybox -n pc|$J destroy -f pc >/dev/null 2>&1 || true
+list|$J list|true"
+	local name cmd pre
+	while IFS='|' read -r name cmd pre; do
+		sh -c "$pre"
+		valgrind --tool=callgrind --callgrind-out-file="$D/callgrind.$name.%p" $cmd >/dev/null 2>"$D/valgrind.$name.txt" || true
+		sh -c "$pre"
+		if [ "$name" != start ]; then   # strace -f would follow the jail's init forever
+			strace -f -c -o "$D/strace-c.$name.txt" $cmd >/dev/null 2>&1 || true
+			sh -c "$pre"
+		fi
+		timeout 60 perf trace -s -o "$D/perf-trace-s.$name.txt" $cmd >/dev/null 2>&1 || true
+		sh -c "$pre"
+		timeout 60 perf trace -o "$D/perf-trace.$name.txt" $cmd >/dev/null 2>&1 || true
+	done <<<"$spec"
+	$J stop bj >/dev/null 2>&1 || true
+	# jailctl's process only (the lowest pid): totals and the top functions, inclusive.
+	for f in "$D"/callgrind.*.*; do
+		case "$f" in *.txt) continue ;; esac
+		callgrind_annotate --inclusive=yes "$f" 2>/dev/null | head -60 >"$f.top.txt" || true
+	done
+	python3 "$BENCH_DIR/lib/profile_summary.py" "$D" >"$OUT/data/profile.json" || true
 }
 
 section_list() {
@@ -257,6 +304,25 @@ section_list() {
 	bm list.jailctl-json -- "$J list --json"
 	t0=$(now); $J stop ALL >/dev/null 2>&1 || true; t1=$(now)
 	put list_stop_all "{\"jails\": $half, \"ms\": $(elapsed_ms "$t0" "$t1")}"
+	# The same memory measure for btrfs basejails (-b: the release's /bin, /sbin, /usr, /lib
+	# bind-mounted read-only) and on the dir pool (overlay clones of the release).
+	mem_variant "$PB" B basejail -b
+	mem_variant "$PD" D dir
+	use_pool "$PB"
+}
+
+mem_variant() {   # mem_variant POOL PREFIX TAG [CREATE_ARGS...]
+	local pool=$1 pre=$2 tag=$3 m=$MEM_JAILS
+	shift 3
+	use_pool "$pool"
+	$J create -r busybox "$@" -c "$m" -n "$pre" >/dev/null
+	python3 "$BENCH_DIR/lib/mem.py" --meminfo >"$OUT/data/mem_before_$tag.json"
+	$J start $(seq -f "${pre}_%g" 1 "$m") >/dev/null
+	sleep 2
+	python3 "$BENCH_DIR/lib/mem.py" --jails "$(pool_id "$pool")" "$pre" "$m" --before "$OUT/data/mem_before_$tag.json" \
+		>"$OUT/data/mem_idle_$tag.json"
+	log "memory ($tag): $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["summary"]; print({k: d[k] for k in ("rss_kib_per_jail", "cgroup_usage_kib_per_jail", "system_kernel_kib_per_jail")})' "$OUT/data/mem_idle_$tag.json")"
+	$J stop ALL >/dev/null 2>&1 || true
 }
 
 section_scale() {

@@ -94,12 +94,14 @@ def jails(pool_id, prefix, n, before):
     tot_cg = sum(j["cgroup"].get("memory.usage_in_bytes", 0) for j in running) / 1024
     tot_kmem = sum(j["cgroup"].get("memory.kmem.usage_in_bytes", 0) for j in running) / 1024
     tot_cg_rss = sum(j["cgroup"].get("stat.rss", 0) for j in running) / 1024
+    tot_cg_cache = sum(j["cgroup"].get("stat.cache", 0) for j in running) / 1024
     summary = {"jails_running": len(running), "processes": sum(j["pids"] for j in running),
                "rss_kib_per_jail": round(tot_rss / k, 1),
                "pss_kib_per_jail": round(tot_pss / k, 1),
                "cgroup_usage_kib_per_jail": round(tot_cg / k, 1),
                "cgroup_kmem_kib_per_jail": round(tot_kmem / k, 1),
                "cgroup_rss_kib_per_jail": round(tot_cg_rss / k, 1),
+               "cgroup_cache_kib_per_jail": round(tot_cg_cache / k, 1),
                "brief_formula_kib_per_jail": round((tot_rss + tot_cg) / k, 1),
                "comms": sorted(set(c for j in running for c in j["comms"]))}
     if before:

@@ -212,6 +212,10 @@ int jc_net_setup(struct jc_ctx *ctx, struct jc_jail *jail, int jid, pid_t init_p
 		net_plan_release(&run.plan);
 		return r;
 	}
+	/* A record left by an earlier start (its teardown failed) goes first. */
+	struct jc_error old = { 0 };
+	if (jc_net_teardown(ctx, jail->name, &old) < 0)
+		jc_warning(ctx, "%s", old.msg);
 	r = run_setup(&run, err);
 	if (r < 0 && run.rec) {
 		/* Undo whatever was built; the record names all of it. */
@@ -236,10 +240,22 @@ static void kill_dhcp(json_t *rec)
 			      (unsigned long long)json_integer_value(json_array_get(v, 1)));
 }
 
+char *net_link_alias(const char *pool_id, const char *name, const char *host_ifname)
+{
+	/* vnetN.<JID> is ethN in the jail. */
+	char n = strlen(host_ifname) > 4 ? host_ifname[4] : '?';
+	return xasprintf("associated with jail: %s as nic: eth%c (jailctl pool %s)", name, n,
+			 pool_id);
+}
+
+/* Only links that still carry this jail's description: after a crash the JID in their
+ * names may belong to another jail by now. */
 static int del_links(json_t *rec, struct jc_error *err)
 {
 	json_t *links = json_object_get(rec, "host_links");
-	if (json_array_size(links) == 0)
+	const char *pool = json_string_value(json_object_get(rec, "pool"));
+	const char *jail = json_string_value(json_object_get(rec, "name"));
+	if (json_array_size(links) == 0 || !pool || !jail)
 		return 0;
 	struct nl nl;
 	int r = nl_open(&nl, -1, err);
@@ -249,8 +265,11 @@ static int del_links(json_t *rec, struct jc_error *err)
 		struct nl_link link;
 		struct jc_error ignored = { 0 };
 		const char *name = json_string_value(v);
+		if (r < 0 || !name || nl_link_by_name(&nl, name, &link, &ignored) < 0)
+			continue;
+		cleanup_free char *alias = net_link_alias(pool, jail, name);
 		/* Deleting one end of a veth pair removes the other. */
-		if (r == 0 && name && nl_link_by_name(&nl, name, &link, &ignored) == 0)
+		if (strcmp(link.alias, alias) == 0)
 			r = nl_link_del(&nl, link.index, err);
 	}
 	nl_close(&nl);

@@ -197,6 +197,8 @@ static void link_fill(const struct nlmsghdr *nlh, struct nl_link *l)
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_MASTER])
 		l->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_IFALIAS])
+		attr_str(tb[IFLA_IFALIAS], l->alias, sizeof(l->alias));
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO]) {
@@ -377,6 +379,16 @@ int nl_link_set(struct nl *nl, int index, int up, int master, struct jc_error *e
 	int r = talk(nl, nlh);
 	return r < 0 ? jc_error_errno(err, -r, "interface %d: cannot set %s", index,
 				      master >= 0 ? "bridge" : "state") : 0;
+}
+
+int nl_link_set_alias(struct nl *nl, int index, const char *alias, struct jc_error *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = msg_new(buf, RTM_NEWLINK, 0);
+	put_ifinfo(nlh, index);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	int r = talk(nl, nlh);
+	return r < 0 ? jc_error_errno(err, -r, "interface %d: cannot set its description", index) : 0;
 }
 
 int nl_link_move(struct nl *nl, int index, int ns, struct jc_error *err)

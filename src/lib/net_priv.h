@@ -157,6 +157,7 @@ struct nl_link {
 	unsigned flags;
 	int master;
 	uint8_t mac[6];
+	char alias[128];            /* IFLA_IFALIAS, the interface's description */
 };
 
 struct nl_addr {
@@ -185,6 +186,10 @@ int nl_bridge_add(struct nl *nl, const char *name, bool *created, struct jc_erro
 /* Set up/down state (up < 0: unchanged) and master (master < 0: unchanged, 0: none). */
 int nl_link_set(struct nl *nl, int index, int up, int master, struct jc_error *err);
 int nl_link_move(struct nl *nl, int index, int ns, struct jc_error *err);
+int nl_link_set_alias(struct nl *nl, int index, const char *alias, struct jc_error *err);
+/* The description jailctl gives a jail's host-side interface (as iocage's "associated with
+ * jail: ..."); teardown deletes only interfaces that carry it. */
+char *net_link_alias(const char *pool_id, const char *name, const char *host_ifname);
 int nl_link_del(struct nl *nl, int index, struct jc_error *err);
 /* nodad: IPv6 addresses usable at once (no duplicate address detection delay). */
 int nl_addr_add(struct nl *nl, int index, const struct net_addr *a, bool nodad,

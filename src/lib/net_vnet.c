@@ -136,8 +136,9 @@ static int jail_side(struct net_run *run, int n, const uint8_t *nat_net, struct 
 			r = net_sysctl(run->ns, ac, "1", err);
 	}
 	for (size_t i = 0; r == 0 && i < nic->naddrs; i++) {
-		/* A DHCP interface takes its IPv4 address from the lease only. */
-		if (nic->dhcp && nic->addrs[i].family == AF_INET)
+		/* A DHCP interface takes its IPv4 address from the lease only, a NAT one from
+		 * its /30 only (iocage replaces ip4_addr with it). */
+		if ((nic->dhcp || nat_net) && nic->addrs[i].family == AF_INET)
 			continue;
 		r = nl_addr_add(&run->in, link.index, &nic->addrs[i], true, err);
 	}
@@ -178,6 +179,11 @@ static int nic_setup(struct net_run *run, int n, const uint8_t *nat_net, struct 
 	if (r == 0 && nat_net) {
 		struct net_addr a = { AF_INET, { nat_net[0], nat_net[1], nat_net[2], nat_net[3] + 1 }, 30 };
 		r = nl_addr_add(&run->host, host.index, &a, false, err);
+	}
+	if (r == 0) {
+		cleanup_free char *alias = net_link_alias(run->ctx->pool_id, run->plan.name,
+							  host_name);
+		r = nl_link_set_alias(&run->host, host.index, alias, err);
 	}
 	if (r == 0)
 		r = nl_link_set(&run->host, host.index, 1, nat_net ? -1 : br.index, err);

@@ -146,7 +146,7 @@ def test_long_and_quick_listing(busybox):
     ok("set", "boot=on", "web")
     row = list_rows("-l")[0]
     assert row[:6] == ["-", "web", "on", "down", "jail", "busybox"]
-    assert row[6] == "10.1.1.5"
+    assert row[6] == "vnet0|10.1.1.5/24"  # long listing: full entries, as iocage
     assert list_rows("-q") == [["web", "10.1.1.5"]]
     data = json.loads(ok("list", "--json").out)
     assert data[0]["name"] == "web"

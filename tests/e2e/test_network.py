@@ -215,6 +215,8 @@ def test_vnet_jails_on_a_bridge_reach_each_other_and_the_lan(blab):
     ok("start", "b")
     jid_a = net_record("a")["jid"]
     assert f"vnet0.{jid_a}" in bridge_ports("bridge0")
+    assert "alias associated with jail: a as nic: eth0" in \
+        sh("ip", "link", "show", f"vnet0.{jid_a}").stdout
     assert jail_ifaces("a") == ["eth0", "lo"]
     jsh("a", f"ping -c1 -W2 {LAN}.22")
     jsh("a", f"ping -c1 -W2 {LAN}.10")
@@ -412,6 +414,18 @@ def test_nat_outbound_and_port_forward(lab):
     assert sh("cat", "/proc/sys/net/ipv4/ip_forward").stdout.strip() == "1"
     ok("stop", "n1")
     assert_no_network_left()
+
+
+def test_network_of_a_killed_jail_is_cleaned_up(lab):
+    ok("create", "-r", "busybox", "-n", "k", "vnet=1", "nat=1", "nat_forwards=tcp(80:8080)")
+    ok("start", "k")
+    init = net_record("k")["init_pid"]
+    os.kill(init, signal.SIGKILL)
+    wait_for(lambda: not pid_alive(init))
+    ok("list")                   # notices the dead jail and cleans up after it
+    assert_no_network_left()
+    ok("start", "k")
+    assert len(nft_chains()) == 3
 
 
 def test_nat_jails_get_distinct_networks_and_port_conflicts_are_refused(lab):
