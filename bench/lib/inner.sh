@@ -90,7 +90,8 @@ lxc_conf lsleep "dir:$ROOTFS" "lxc.net.0.type = empty
 lxc.init.cmd = /bin/sleep 100000000"
 
 LXC="-P $LXCP"
-cat >"$OUT/data/paths.json" <<EOF
+PATHS_JSON=$OUT/data/paths.json; [ -z "$ONLY" ] && PATHS_JSON=$OUT/data/paths-scale.json
+cat >"$PATHS_JSON" <<EOF
 {"\$JAILCTL": "$J", "\$PEERS": "$P", "\$POOL_BTRFS": "$PB", "\$POOL_DIR": "$PD", "\$WORK": "$WORK"}
 EOF
 CRUN="crun --root $P/crun"
@@ -144,7 +145,7 @@ section_exec() {
 	$J start bj >/dev/null
 	local pid
 	pid=$(init_pid bj)
-	put exec_jail_init "{\"pid\": $pid, \"comm\": \"$(cat /proc/$pid/comm)\", \"processes\": $(ps -e -o pid= --ppid "$pid" | wc -l)}"
+	put exec_jail_init "{\"pid\": $pid, \"comm\": \"$(cat /proc/$pid/comm)\", \"processes\": $(ps -o pid= --ppid "$pid" | wc -l)}"
 	bm exec.jailctl -- "$J exec bj /bin/true"
 	bm exec.nsenter --note "PID = the jail's init" -- "nsenter -a -t $pid /bin/true"
 
@@ -361,13 +362,14 @@ section_scale() {
 	put scale_stop "{\"ms\": $(elapsed_ms "$t0" "$t1"), \"still_running\": $($J list -H | awk -F'\t' '$3=="up"' | wc -l)}"
 }
 
-python3 "$BENCH_DIR/lib/mem.py" --meminfo >"$OUT/data/meminfo_start.json"
-cat /proc/loadavg >"$OUT/data/loadavg_start.txt"
+TAG=""; [ -z "$ONLY" ] && TAG=-scale   # a --scale-only run into an existing --out keeps the first run's files
+python3 "$BENCH_DIR/lib/mem.py" --meminfo >"$OUT/data/meminfo_start$TAG.json"
+cat /proc/loadavg >"$OUT/data/loadavg_start$TAG.txt"
 for s in $ONLY; do
 	t0=$(now)
 	"section_$s"
 	put "section_$s" "{\"ms\": $(elapsed_ms "$t0" "$(now)")}"
 done
 [ "$SCALE" = 1 ] && section_scale
-cat /proc/loadavg >"$OUT/data/loadavg_end.txt"
+cat /proc/loadavg >"$OUT/data/loadavg_end$TAG.txt"
 log "done"

@@ -139,7 +139,7 @@ def section_exec(run, out):
         out.append(row_of(run, n, l, best, floor))
     init = run.data("exec_jail_init")
     if init:
-        out.append(f"\nThe jail's init: `{init.get('comm')}` with {init.get('processes')} child process(es).")
+        out.append(f"\nThe jail's init: `{init.get('comm')}` (the busybox jail runs no other process once `/etc/rc` is done).")
     out.append("")
 
 
@@ -184,7 +184,9 @@ def section_vnet(run, out):
     extra = vnet_extra(run)
     le, lv = run.med("vnet.lxc-execute-empty"), run.med("vnet.lxc-execute-veth")
     out.append("")
-    out.append(f"Extra cost of VNET at start: jailctl **{ms(extra)} ms** ({ratio(extra, floor)} the floor's "
+    iqr = run.stats("vnet.start.jailctl-vnet")
+    noise = f" (within the run's noise: the IQR of the VNET start is {ms(iqr['q3'] - iqr['q1'])} ms wide)" if iqr and extra is not None and abs(extra) < (iqr["q3"] - iqr["q1"]) else ""
+    out.append(f"Extra cost of VNET at start: jailctl **{ms(extra)} ms**{noise} ({ratio(extra, floor)} the floor's "
                f"{ms(floor)} ms)" + (f"; LXC's veth {ms(lv - le)} ms." if le and lv else "."))
     out.append("")
 

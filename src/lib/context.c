@@ -1,6 +1,6 @@
 #include "context.h"
 
-#include <openssl/evp.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +40,17 @@ void jc_ctx_release(struct jc_ctx *ctx)
 }
 
 /* Host-global names (cgroups, runtime dirs) carry the pool's identity so that two pools
- * on one host, or two test runs side by side, never collide: a hash of the pool path. */
+ * on one host, or two test runs side by side, never collide: a 48-bit FNV-1a hash of the
+ * pool path. Not cryptographic on purpose: it runs on every command, and initialising
+ * OpenSSL for it cost a sixth of an `exec` (docs/BENCHMARKS.md). */
 static char *pool_id_for(const char *pool)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	if (!EVP_Digest(pool, strlen(pool), md, &len, EVP_sha256(), NULL))
-		abort();
-	return xasprintf("%02x%02x%02x%02x%02x%02x", md[0], md[1], md[2], md[3], md[4], md[5]);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const unsigned char *p = (const unsigned char *)pool; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return xasprintf("%012llx", (unsigned long long)(h >> 16));
 }
 
 int jc_ctx_open_pool(struct jc_ctx *ctx, struct jc_error *err)
