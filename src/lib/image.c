@@ -302,16 +302,6 @@ static int export_cb(const char *root, void *arg, struct jc_error *err)
 	return r;
 }
 
-static char *utc_date(void)
-{
-	char buf[16];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(buf, sizeof(buf), "%F", &tm);
-	return xstrdup(buf);
-}
-
 static int check_stopped(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_error *err)
 {
 	struct jc_run_state st = { 0 };
@@ -348,7 +338,7 @@ int jc_image_export(struct jc_ctx *ctx, struct jc_jail *jail, char **out_path,
 	cleanup_free char *images = xasprintf("%s/images", ctx->iocroot);
 	if ((r = jc_mkdir_p(images, 0755, err)) < 0)
 		return r;
-	cleanup_free char *date = utc_date();
+	cleanup_free char *date = jc_utc_format(time(NULL), "%F");
 	cleanup_free char *file = xasprintf("%s_%s.tar.zst", jail->name, date);
 	long pid = (long)getpid();
 	cleanup_free char *archive = xasprintf("%s/%s", images, file);

@@ -32,16 +32,6 @@ struct create_plan {
 	json_t *props;              /* validated user properties (normalised, thin) */
 };
 
-static char *utc_now(void)
-{
-	char buf[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(buf, sizeof(buf), "%F %T", &tm);
-	return xstrdup(buf);
-}
-
 static char *new_uuid(bool short_form)
 {
 	unsigned char b[16];
@@ -202,7 +192,7 @@ static int write_basejail_fstab(const char *fstab_path, const struct create_plan
 {
 	struct jc_fstab fstab = { 0 };
 	cleanup_strv char **dirs = jc_basejail_dirs(plan->release_root);
-	cleanup_free char *now = utc_now();
+	cleanup_free char *now = jc_utc_format(time(NULL), "%F %T");
 	for (size_t i = 0; dirs[i]; i++) {
 		struct jc_fstab_entry e = {
 			.src = xasprintf("%s/%s", plan->release_root, dirs[i]),
@@ -465,7 +455,7 @@ int jc_jail_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_err
 	if (r < 0 || jail->corrupt)
 		return r;
 	json_t *config = json_deep_copy(jail->config);
-	cleanup_free char *now = utc_now();
+	cleanup_free char *now = jc_utc_format(time(NULL), "%F %T");
 	json_object_set_new(config, "last_started", json_string(now));
 	r = jc_jail_write_config(ctx, jail, config, err);
 	json_decref(config);

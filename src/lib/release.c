@@ -487,16 +487,6 @@ static int make_temp(struct fetch_job *j, struct jc_error *err)
 	return r;
 }
 
-static char *utc_now(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	char buf[32];
-	gmtime_r(&now, &tm);
-	strftime(buf, sizeof(buf), "%F %T", &tm);
-	return xstrdup(buf);
-}
-
 static int publish(struct fetch_job *j, struct jc_error *err)
 {
 	struct jc_tree_usage *u = jc_tree_usage_new();
@@ -505,7 +495,7 @@ static int publish(struct fetch_job *j, struct jc_error *err)
 	jc_tree_usage_free(u);
 	if (r < 0)
 		return r;
-	cleanup_free char *date = utc_now();
+	cleanup_free char *date = jc_utc_format(time(NULL), "%F %T");
 	json_object_set_new(j->meta, "name", json_string(j->name));
 	json_object_set_new(j->meta, "date", json_string(date));
 	json_object_set_new(j->meta, "size", json_integer((json_int_t)size));

@@ -87,10 +87,7 @@ static int destroy_snapshot_dir(struct jc_ctx *ctx, const char *dir, struct jc_e
 static int write_meta(const struct jc_jail *jail, const char *dir, const char *name,
 		      const struct timespec *now, uint64_t rsize, struct jc_error *err)
 {
-	char text[32];
-	struct tm tm;
-	gmtime_r(&now->tv_sec, &tm);
-	strftime(text, sizeof(text), "%F %T", &tm);
+	cleanup_free char *text = jc_utc_format(now->tv_sec, "%F %T");
 	json_t *meta = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}", "name", name,
 				 "created", (json_int_t)now->tv_sec,
 				 "created_nsec", (json_int_t)now->tv_nsec, "created_utc", text,
@@ -197,11 +194,7 @@ static int list_locked(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc
 
 static char *default_name(const struct timespec *now)
 {
-	char buf[32];
-	struct tm tm;
-	gmtime_r(&now->tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%F_%T", &tm);
-	return xstrdup(buf);
+	return jc_utc_format(now->tv_sec, "%F_%T");
 }
 
 static int copy_if_exists(const char *src, const char *dst, struct jc_error *err)

@@ -162,3 +162,17 @@ char *jc_strdup_nospace(const char *s)
 	out[j] = '\0';
 	return out;
 }
+
+char *jc_utc_format(time_t t, const char *fmt)
+{
+	char buf[64];
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	/* fmt is checked at every call site through the format(strftime) attribute. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (strftime(buf, sizeof(buf), fmt, &tm) == 0)
+		buf[0] = '\0';
+#pragma GCC diagnostic pop
+	return xstrdup(buf);
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #define jc_cleanup(f) __attribute__((cleanup(f)))
 
@@ -47,5 +48,7 @@ bool jc_str_has_prefix(const char *s, const char *prefix);
 int jc_parse_long(const char *s, long *out);
 /* Remove leading/trailing ASCII whitespace in place; returns s. */
 char *jc_strstrip(char *s);
+/* t formatted in UTC with strftime's fmt (e.g. "%F %T", iocage's timestamp form). */
+char *jc_utc_format(time_t t, const char *fmt) __attribute__((format(strftime, 2, 0)));
 /* Copy of s with every ASCII whitespace byte removed. */
 char *jc_strdup_nospace(const char *s);
