@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,9 @@ static bool reap(void)
 
 int main(void)
 {
+	/* Jail root has the same uid and capabilities as this process: without this it could
+	 * trace it, or open /proc/1/exe, which is jailctl-init's file on the host. */
+	prctl(PR_SET_DUMPABLE, 0);
 	sigset_t all;
 	sigfillset(&all);
 	/* Signals are taken synchronously: a blocked signal is queued rather than dropped

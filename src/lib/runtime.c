@@ -89,7 +89,7 @@ static int stop_locked(struct jc_ctx *ctx, struct jc_jail *jail, bool force, str
 	if (!force) {
 		r = rt_open_console_log(ctx, jail->name, &log_fd, err);
 		if (r == 0)
-			r = rt_run_hook(ctx, jail, "exec_prestop", st.jid, log_fd, exec_timeout, err);
+			r = rt_run_hook(ctx, jail, "exec_prestop", st.jid, st.init_pid, log_fd, exec_timeout, err);
 		if (r < 0) {
 			rt_state_release(&st);
 			char why[JC_ERROR_MSG_MAX];
@@ -114,7 +114,7 @@ static int stop_locked(struct jc_ctx *ctx, struct jc_jail *jail, bool force, str
 	if (force)
 		return 0;
 	struct jc_error e = { 0 };
-	if (rt_run_hook(ctx, jail, "exec_poststop", 0, log_fd, exec_timeout, &e) < 0)
+	if (rt_run_hook(ctx, jail, "exec_poststop", 0, 0, log_fd, exec_timeout, &e) < 0)
 		jc_warning(ctx, "%s", e.msg);
 	else
 		jc_progress(ctx, "  + Executing poststop OK");
@@ -131,7 +131,14 @@ int jc_runtime_stop(struct jc_ctx *ctx, struct jc_jail *jail, bool force, struct
 	return r < 0 ? r : stop_locked(ctx, jail, force, err);
 }
 
-/* Every process but the init: SIGTERM, then SIGKILL for those still there at the
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Every process but the init: SIGTERM to all, then SIGKILL for those still there at the
  * deadline (iocage's `pkill -j JID`, with a bound). */
 static void kill_all_but_init(const struct rt_state *st, long timeout_s)
 {
@@ -142,21 +149,25 @@ static void kill_all_but_init(const struct rt_state *st, long timeout_s)
 	if (rt_read_text(procs, &text) < 0)
 		return;
 	cleanup_strv char **v = jc_strsplit(text, "\n");
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; v[i]; i++) {
+	size_t n = jc_strv_len(v);
+	cleanup_free int *fds = xcalloc(n + 1, sizeof(int));
+	for (size_t i = 0; i < n; i++) {
 		long pid;
-		if (jc_parse_long(v[i], &pid) < 0 || pid == st->init_pid)
+		fds[i] = -1;
+		if (jc_parse_long(v[i], &pid) == 0 && pid != st->init_pid)
+			fds[i] = pidfd_open((pid_t)pid, 0);
+		if (fds[i] >= 0)
+			pidfd_send_signal(fds[i], SIGTERM, NULL, 0);
+	}
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] < 0)
 			continue;
-		cleanup_close int pfd = pidfd_open((pid_t)pid, 0);
-		if (pfd < 0 || pidfd_send_signal(pfd, SIGTERM, NULL, 0) < 0)
-			continue;
-		struct timespec t;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		long left = timeout_s * 1000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
 		if (poll(&p, 1, left > 0 ? (int)left : 0) == 0)
-			pidfd_send_signal(pfd, SIGKILL, NULL, 0);
+			pidfd_send_signal(fds[i], SIGKILL, NULL, 0);
+		close(fds[i]);
 	}
 }
 

@@ -3,13 +3,16 @@
  * of every controller the v2 hierarchy does not have (hybrid hosts). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -417,6 +420,72 @@ int rt_cgroups_attach(const struct rt_cgroups *cg, pid_t pid, struct jc_error *e
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (size_t i = 0; i < cg->n; i++) {
 		int r = write_file(cg->paths[i], "cgroup.procs", buf);
+		if (r < 0)
+			return jc_error_errno(err, -r, "%s: cannot join", cg->paths[i]);
+	}
+	return 0;
+}
+
+/* No clone3 (kernel < 5.7) or no CLONE_INTO_CGROUP: fork, the child then joins the slow
+ * way. CLONE_NEWPID is the only extra flag callers use. */
+static pid_t fork_fallback(unsigned long long extra, int *out_pidfd)
+{
+	cleanup_close int self_ns = -1;
+	if (extra & CLONE_NEWPID) {
+		self_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (self_ns < 0 || unshare(CLONE_NEWPID) < 0)
+			return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		return 0;
+	int e = errno;
+	if (self_ns >= 0)
+		setns(self_ns, CLONE_NEWPID);
+	if (pid > 0 && out_pidfd)
+		*out_pidfd = pidfd_open(pid, 0);
+	errno = e;
+	return pid;
+}
+
+pid_t rt_fork_into_cgroup(const struct rt_cgroups *cg, unsigned long long extra, int *out_pidfd,
+			  bool *v2_joined)
+{
+	*v2_joined = false;
+	if (out_pidfd)
+		*out_pidfd = -1;
+	cleanup_close int cgfd = -1;
+	if (cg->n > 0 && strcmp(cg->controllers[0], "v2") == 0)
+		cgfd = open(cg->paths[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int pidfd = -1;
+	struct clone_args args = {
+		.flags = extra | CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
+	};
+	fflush(NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return fork_fallback(extra, out_pidfd);
+	if (pid == 0) {
+		*v2_joined = cgfd >= 0;
+		return 0;
+	}
+	if (pid > 0 && out_pidfd)
+		*out_pidfd = pidfd;
+	else if (pidfd >= 0)
+		close(pidfd);
+	return pid;
+}
+
+int rt_cgroups_join_self(const struct rt_cgroups *cg, bool v2_joined, struct jc_error *err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		bool v2 = strcmp(cg->controllers[i], "v2") == 0;
+		if (v2 && v2_joined)
+			continue;
+		int r = write_file(cg->paths[i], v2 ? "cgroup.procs" : "tasks", "0");
 		if (r < 0)
 			return jc_error_errno(err, -r, "%s: cannot join", cg->paths[i]);
 	}

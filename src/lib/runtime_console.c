@@ -195,8 +195,11 @@ int jc_runtime_console(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc
 	if (r >= 0 && pidfd < 0)
 		r = jc_error_set(err, ESRCH, "%s is not running!", jail->name);
 	cleanup_close int pfd = pidfd;
-	if (r >= 0)
+	if (r >= 0) {
 		r = run_console(jail, &st, pfd, err);
+		if (r < 0)
+			jc_error_wrap(err, "%s: console", jail->name);
+	}
 	rt_state_release(&st);
-	return r < 0 ? jc_error_wrap(err, "%s: console", jail->name) : 0;
+	return r < 0 ? r : 0;
 }

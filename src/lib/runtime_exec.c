@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,7 +77,7 @@ static int lookup_user(const char *name, struct jail_user *u, struct jc_error *e
 	return 0;
 }
 
-static void lower_rlimits(const struct rt_rlimit *l, size_t n)
+void rt_lower_rlimits(const struct rt_rlimit *l, size_t n)
 {
 	/* Only ever lowered: raising a hard limit needs CAP_SYS_RESOURCE. */
 	for (size_t i = 0; i < n; i++) {
@@ -91,9 +92,10 @@ static void lower_rlimits(const struct rt_rlimit *l, size_t n)
 	}
 }
 
-static int become_user(const struct rt_state *st, const struct jail_user *u, struct jc_error *err)
+static int become_user(const struct rt_state *st, const struct rt_bpf *bpf,
+		       const struct jail_user *u, struct jc_error *err)
 {
-	int r = rt_seccomp_load(st->seccomp, err);
+	int r = rt_seccomp_install(bpf, st->seccomp, err);
 	if (r == 0)
 		r = rt_caps_drop_bounding(st->caps_keep, err);
 	if (r < 0)
@@ -135,12 +137,13 @@ static int setup_stdio(const struct rt_exec_opts *o, struct jc_error *err)
 	return 0;
 }
 
-static int child_setup(const struct rt_state *st, int pidfd, const struct rt_exec_opts *o,
-		       struct jail_user *u, struct jc_error *err)
+static int child_setup(const struct rt_state *st, const struct rt_bpf *bpf, int pidfd,
+		       bool v2_joined, const struct rt_exec_opts *o, struct jail_user *u,
+		       struct jc_error *err)
 {
 	/* The cgroups first: joining them needs the host's view of /sys/fs/cgroup, and the
 	 * cgroup namespace entered next is rooted at the jail's cgroup. */
-	int r = rt_cgroups_attach(&st->cg, 0, err);
+	int r = rt_cgroups_join_self(&st->cg, v2_joined, err);
 	if (r < 0)
 		return r;
 	if (setns(pidfd, JAIL_NS) < 0)
@@ -150,8 +153,8 @@ static int child_setup(const struct rt_state *st, int pidfd, const struct rt_exe
 		r = lookup_user(o->user, u, err);
 	if (r < 0)
 		return r;
-	lower_rlimits(st->rlimits, st->nrlimits);
-	r = become_user(st, u, err);
+	rt_lower_rlimits(st->rlimits, st->nrlimits);
+	r = become_user(st, bpf, u, err);
 	if (r < 0)
 		return r;
 	if (chdir(u->home) < 0 && chdir("/") < 0)
@@ -168,13 +171,19 @@ static void report_and_exit(int errfd, const struct jc_error *err)
 	_exit(127);
 }
 
-static void exec_child(const struct rt_state *st, int pidfd, const struct rt_exec_opts *o, int errfd)
+static void exec_child(const struct rt_state *st, const struct rt_bpf *bpf, int pidfd,
+		       bool v2_joined, const struct rt_exec_opts *o, int errfd)
 {
 	struct jc_error err = { 0 };
 	struct jail_user u;
+	/* Until the exec, this process is the host's jailctl binary living in the jail's
+	 * pid namespace: once it holds no more than jail root's capabilities, jail root could
+	 * reach /proc/PID/exe and write the host binary (runc's CVE-2019-5736). Not dumpable,
+	 * /proc/PID stays closed to it; the exec makes the process dumpable again. */
+	prctl(PR_SET_DUMPABLE, 0);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	if (child_setup(st, pidfd, o, &u, &err) < 0)
+	if (child_setup(st, bpf, pidfd, v2_joined, o, &u, &err) < 0)
 		report_and_exit(errfd, &err);
 	execvp(o->argv[0], o->argv);
 	jc_error_errno(&err, errno, "%s", o->argv[0]);
@@ -194,12 +203,18 @@ int rt_exec_spawn(const struct rt_state *st, int init_pidfd, const struct rt_exe
 	cleanup_close int self_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (self_ns < 0)
 		return jc_error_errno(err, errno, "/proc/self/ns/pid");
-	if (setns(init_pidfd, CLONE_NEWPID) < 0)
+	struct rt_bpf bpf;
+	rt_state_load_bpf(st, &bpf);
+	if (setns(init_pidfd, CLONE_NEWPID) < 0) {
+		rt_bpf_release(&bpf);
 		return jc_error_errno(err, errno, "cannot enter the jail's pid namespace");
-	pid_t pid = fork();
+	}
+	bool v2_joined = false;
+	pid_t pid = rt_fork_into_cgroup(&st->cg, 0, NULL, &v2_joined);
 	if (pid == 0)
-		exec_child(st, init_pidfd, o, wr);
+		exec_child(st, &bpf, init_pidfd, v2_joined, o, wr);
 	int fork_errno = errno;
+	rt_bpf_release(&bpf);
 	setns(self_ns, CLONE_NEWPID);
 	if (pid < 0)
 		return jc_error_errno(err, fork_errno, "fork");
@@ -277,7 +292,15 @@ static bool is_trivial(const char *cmd)
 	return false;
 }
 
-static void hook_child(const struct jc_jail *jail, const char *cmd, int jid, int log_fd)
+static void set_env_int(const char *name, long v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%ld", v);
+	setenv(name, buf, 1);
+}
+
+static void hook_child(const struct jc_jail *jail, const char *cmd, int jid, pid_t init_pid,
+		       int log_fd)
 {
 	setpgid(0, 0);
 	int null = open("/dev/null", O_RDONLY);
@@ -289,11 +312,12 @@ static void hook_child(const struct jc_jail *jail, const char *cmd, int jid, int
 	}
 	setenv("JAIL_NAME", jail->name, 1);
 	setenv("JAIL_ROOT", jail->root, 1);
-	if (jid > 0) {
-		char buf[16];
-		snprintf(buf, sizeof(buf), "%d", jid);
-		setenv("JAIL_JID", buf, 1);
-	}
+	if (jid > 0)
+		set_env_int("JAIL_JID", jid);
+	/* On the dir back end the root's files are only mounted in the jail's namespace:
+	 * hooks reach them through /proc/$JAIL_PID/root. */
+	if (init_pid > 0)
+		set_env_int("JAIL_PID", init_pid);
 	/* The admin's configured hook, as iocage runs it: one argument to /bin/sh -c. */
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	_exit(127);
@@ -314,7 +338,7 @@ static int check_status(const struct jc_jail *jail, const char *key, int r, long
 }
 
 int rt_run_hook(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key, int jid,
-		int log_fd, long timeout_s, struct jc_error *err)
+		pid_t init_pid, int log_fd, long timeout_s, struct jc_error *err)
 {
 	cleanup_free char *cmd = jc_jail_get(jail, key);
 	if (is_trivial(cmd))
@@ -324,7 +348,7 @@ int rt_run_hook(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
 	if (pid < 0)
 		return jc_error_errno(err, errno, "%s: %s: fork", jail->name, key);
 	if (pid == 0)
-		hook_child(jail, cmd, jid, log_fd);
+		hook_child(jail, cmd, jid, init_pid, log_fd);
 	int status = 0;
 	int r = rt_wait_child(pid, timeout_s, true, &status);
 	return check_status(jail, key, r, timeout_s, status, err);

@@ -99,7 +99,8 @@ static int attach(int mfd, int target, const char *what, struct jc_error *err)
 	return 0;
 }
 
-static int set_attrs(int mfd, unsigned attrs, bool recursive, const char *what, struct jc_error *err)
+static int set_attrs(int mfd, unsigned attrs, bool recursive, const char *what,
+		     struct jc_error *err)
 {
 	if (!attrs)
 		return 0;
@@ -448,7 +449,8 @@ static int write_etc_file(int rootfd, const char *name, const char *data, size_t
 	cleanup_close int etcfd = etc;
 	cleanup_free char *tmp = xasprintf(".%s.jailctl", name);
 	unlinkat(etcfd, tmp, 0);
-	cleanup_close int fd = openat(etcfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	cleanup_close int fd = openat(etcfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				      0644);
 	if (fd < 0)
 		return jc_error_errno(err, errno, "/etc/%s", name);
 	bool ok = write(fd, data, len) == (ssize_t)len && fchmod(fd, 0644) == 0;

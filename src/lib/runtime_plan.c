@@ -155,8 +155,11 @@ int rt_plan_build(struct jc_ctx *ctx, struct jc_jail *jail, struct rt_plan *p,
 	p->stop_timeout = jc_jail_get_long(jail, "stop_timeout", 30);
 	plan_ipc(jail, p);
 	plan_privs(jail, p);
+	int r = rt_seccomp_compile(p->seccomp, &p->bpf, err);
+	if (r < 0)
+		return jc_error_wrap(err, "%s", jail->name);
 	long ruleset = jc_jail_get_long(jail, "devfs_ruleset", 4);
-	int r = rt_devfs_build((int)ruleset, jc_jail_get_bool(jail, "allow_tun"),
+	r = rt_devfs_build((int)ruleset, jc_jail_get_bool(jail, "allow_tun"),
 			       jc_jail_get_bool(jail, "allow_vmm"), &p->devfs, err);
 	if (r < 0)
 		return jc_error_wrap(err, "%s", jail->name);
@@ -174,6 +177,7 @@ void rt_plan_release(struct rt_plan *p)
 	free(p->domainname);
 	free(p->resolv);
 	free(p->localtime);
+	rt_bpf_release(&p->bpf);
 	rt_limits_release(&p->limits);
 	if (p->fstab.entries)
 		jc_fstab_release(&p->fstab);

@@ -113,10 +113,19 @@ enum rt_seccomp_flags {
 };
 unsigned rt_seccomp_flags(const struct rt_privs *p);
 
-/* In a process about to exec jail code, still holding CAP_SYS_ADMIN: load the seccomp
- * filter, shrink the bounding set to keep. Then (apply_caps) set permitted/effective to
- * keep and clear inheritable and ambient. */
-int rt_seccomp_load(unsigned flags, struct jc_error *err);
+/* A compiled seccomp filter (struct sock_filter array), built once per start and kept
+ * beside the runtime record so that exec loads it without compiling it again. */
+struct rt_bpf {
+	void *data;
+	size_t len;     /* bytes */
+};
+
+void rt_bpf_release(struct rt_bpf *b);
+int rt_seccomp_compile(unsigned flags, struct rt_bpf *out, struct jc_error *err);
+/* In a process about to exec jail code, still holding CAP_SYS_ADMIN: install the filter
+ * (bpf, or compiled from flags when bpf is empty), shrink the bounding set to keep. Then
+ * (apply_caps) set permitted/effective to keep and clear inheritable and ambient. */
+int rt_seccomp_install(const struct rt_bpf *bpf, unsigned flags, struct jc_error *err);
 int rt_caps_drop_bounding(uint64_t keep, struct jc_error *err);
 int rt_caps_apply(uint64_t keep, struct jc_error *err);
 
@@ -137,6 +146,7 @@ struct rt_plan {
 	struct rt_privs privs;
 	uint64_t caps_keep;
 	unsigned seccomp;
+	struct rt_bpf bpf;              /* the compiled filter */
 	struct rt_limits limits;
 	struct jc_fstab fstab;
 	long exec_timeout;              /* seconds, 0 = none */
@@ -169,6 +179,16 @@ int rt_cgroups_create(struct jc_ctx *ctx, const char *name, const struct rt_plan
 		      struct rt_cgroups *out, struct jc_error *err);
 /* Move pid into every cgroup (0 = the caller). */
 int rt_cgroups_attach(const struct rt_cgroups *cg, pid_t pid, struct jc_error *err);
+/* fork(), the child created right inside the jail's cgroup v2 (clone3 CLONE_INTO_CGROUP;
+ * extra: more CLONE_* flags such as CLONE_NEWPID). Moving a process between cgroups later
+ * takes a global lock that waits for an RCU grace period (several ms); creating it in
+ * place does not. *v2_joined tells the child whether that worked (else plain fork);
+ * *out_pidfd (may be NULL) receives a pidfd of the child in the parent. */
+pid_t rt_fork_into_cgroup(const struct rt_cgroups *cg, unsigned long long extra, int *out_pidfd,
+			  bool *v2_joined);
+/* In the single-threaded child: join the jail's other cgroups. v1 hierarchies through
+ * their tasks file with "0" (moving just the calling thread takes no global lock). */
+int rt_cgroups_join_self(const struct rt_cgroups *cg, bool v2_joined, struct jc_error *err);
 /* Kill whatever is left in the cgroups, wait until they are empty, remove them. */
 int rt_cgroups_destroy(const struct rt_cgroups *cg, struct jc_error *err);
 /* SIGTERM (or sig) to every process of the jail except skip (0 = none). */
@@ -187,6 +207,7 @@ struct rt_state {
 	unsigned long long init_start;  /* /proc/PID/stat start time, against pid reuse */
 	pid_t starter_pid;              /* jailctl doing the start, while not running */
 	unsigned long long starter_start;
+	bool other_boot;                /* written before the host's last boot: all pids void */
 	char *root;
 	struct rt_cgroups cg;
 	uint64_t caps_keep;
@@ -200,6 +221,10 @@ char *rt_state_path(const struct jc_ctx *ctx, const char *name);
 /* -ENOENT when there is no record. */
 int rt_state_load(const char *path, struct rt_state *out, struct jc_error *err);
 int rt_state_save(const struct rt_state *st, struct jc_error *err);
+/* The compiled seccomp filter beside the record (NAME.bpf); empty when missing. */
+int rt_state_save_bpf(const struct rt_state *st, const struct rt_bpf *bpf, struct jc_error *err);
+void rt_state_load_bpf(const struct rt_state *st, struct rt_bpf *out);
+void rt_state_remove(const struct rt_state *st);
 /* Start time of pid from /proc/PID/stat; 0 when the process is gone or a zombie. */
 unsigned long long rt_pid_start_time(pid_t pid);
 bool rt_pid_alive(pid_t pid, unsigned long long start);
@@ -243,14 +268,16 @@ struct rt_exec_opts {
  * Returns once the command is executing (or failed to). */
 int rt_exec_spawn(const struct rt_state *st, int init_pidfd, const struct rt_exec_opts *o,
 		  pid_t *out_pid, struct jc_error *err);
+/* Lower (never raise: that needs CAP_SYS_RESOURCE) the calling process's rlimits. */
+void rt_lower_rlimits(const struct rt_rlimit *l, size_t n);
 /* Wait for a child; timeout_s 0 = no limit. On timeout the child (and, for hooks, its
  * process group) is killed and -ETIMEDOUT returned. *status: exit code, 128+signal. */
 int rt_wait_child(pid_t pid, long timeout_s, bool kill_group, int *status);
-/* exec_* hook on the host: /bin/sh -c CMD with JAIL_NAME, JAIL_ROOT (JAIL_JID when > 0),
- * output appended to log_fd, bounded by timeout_s. Trivial hooks (/usr/bin/true) are not
- * run. */
+/* exec_* hook on the host: /bin/sh -c CMD with JAIL_NAME, JAIL_ROOT, and JAIL_JID /
+ * JAIL_PID (the init's host pid) when > 0; output appended to log_fd, bounded by
+ * timeout_s. Trivial hooks (/usr/bin/true) are not run. */
 int rt_run_hook(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key, int jid,
-		int log_fd, long timeout_s, struct jc_error *err);
+		pid_t init_pid, int log_fd, long timeout_s, struct jc_error *err);
 /* exec_start / exec_stop inside the jail as exec_jail_user, output to log_fd. */
 int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
 		   int init_pidfd, const char *key, int log_fd, long timeout_s,

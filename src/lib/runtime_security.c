@@ -3,13 +3,19 @@
  * which are not namespaced. */
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "runtime_priv.h"
 #include "util.h"
@@ -151,7 +157,7 @@ int rt_caps_apply(uint64_t keep, struct jc_error *err)
 	cap_free(caps);
 	if (r < 0)
 		return jc_error_errno(err, saved, "capabilities: cannot set");
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return jc_error_errno(err, errno, "capabilities: cannot clear the ambient set");
 	return 0;
 }
@@ -249,16 +255,53 @@ static int build_filter(scmp_filter_ctx sc, unsigned flags)
 	return r;
 }
 
-int rt_seccomp_load(unsigned flags, struct jc_error *err)
+void rt_bpf_release(struct rt_bpf *b)
 {
+	free(b->data);
+	*b = (struct rt_bpf){ 0 };
+}
+
+int rt_seccomp_compile(unsigned flags, struct rt_bpf *out, struct jc_error *err)
+{
+	*out = (struct rt_bpf){ 0 };
 	scmp_filter_ctx sc = seccomp_init(SCMP_ACT_ALLOW);
 	if (!sc)
 		return jc_error_set(err, ENOMEM, "seccomp: cannot create a filter");
-	int r = build_filter(sc, flags);
+	cleanup_close int fd = memfd_create("jailctl-seccomp", MFD_CLOEXEC);
+	int r = fd < 0 ? -errno : build_filter(sc, flags);
 	if (r == 0)
-		r = seccomp_load(sc);
+		r = seccomp_export_bpf(sc, fd);
 	seccomp_release(sc);
 	if (r < 0)
-		return jc_error_errno(err, -r, "seccomp: cannot load the filter");
+		return jc_error_errno(err, -r, "seccomp: cannot build the filter");
+	off_t len = lseek(fd, 0, SEEK_END);
+	out->data = xmalloc(len > 0 ? (size_t)len : 1);
+	if (len <= 0 || pread(fd, out->data, (size_t)len, 0) != len) {
+		rt_bpf_release(out);
+		return jc_error_set(err, EIO, "seccomp: cannot read the compiled filter");
+	}
+	out->len = (size_t)len;
+	return 0;
+}
+
+int rt_seccomp_install(const struct rt_bpf *bpf, unsigned flags, struct jc_error *err)
+{
+	struct rt_bpf own = { 0 };
+	if (!bpf || !bpf->len) {
+		int r = rt_seccomp_compile(flags, &own, err);
+		if (r < 0)
+			return r;
+		bpf = &own;
+	}
+	struct sock_fprog prog = {
+		.len = (unsigned short)(bpf->len / sizeof(struct sock_filter)),
+		.filter = bpf->data,
+	};
+	/* No SECCOMP_FILTER_FLAG / no_new_privs: the caller still has CAP_SYS_ADMIN. */
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	int e = errno;
+	rt_bpf_release(&own);
+	if (r < 0)
+		return jc_error_errno(err, e, "seccomp: cannot load the filter");
 	return 0;
 }

@@ -4,8 +4,8 @@
  * state record whose starter is dead, which the next command cleans up.
  *
  * Parent and child synchronise over a socketpair:
- *   child  → "U"  namespaces exist (the parent now adds it to the cgroups, records it
- *                 and plumbs the network)
+ *   child  → "U"  namespaces exist, cgroups joined (the parent now records it and plumbs
+ *                 the network)
  *   parent → "G"  go on
  *   child  → "R"  root ready, about to exec the init; then EOF once the exec happened
  *   child  → "E<message>" on any failure. */
@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "net.h"
 #include "runtime_priv.h"
 #include "util.h"
@@ -69,7 +68,7 @@ static int child_finish(const struct rt_plan *p, struct jc_error *err)
 {
 	/* Seccomp first, while CAP_SYS_ADMIN is still held: no no_new_privs is needed, so
 	 * setuid programs keep working in the jail. */
-	int r = rt_seccomp_load(p->seccomp, err);
+	int r = rt_seccomp_install(&p->bpf, p->seccomp, err);
 	if (r == 0)
 		r = rt_caps_drop_bounding(p->caps_keep, err);
 	if (r == 0)
@@ -87,15 +86,18 @@ static int child_finish(const struct rt_plan *p, struct jc_error *err)
 	return 0;
 }
 
-static int child_setup(const struct rt_plan *p, int sock, struct jc_error *err)
+static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
+		       int sock, struct jc_error *err)
 {
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | p->ns_flags) < 0)
 		return jc_error_errno(err, errno, "cannot create namespaces");
 	if ((p->ns_flags & CLONE_NEWNET) && rt_loopback_up(err) < 0)
 		return -1;
+	if (rt_cgroups_join_self(cg, v2_joined, err) < 0)
+		return -1;
 	if (send(sock, "U", 1, MSG_NOSIGNAL) < 0 || !child_wait_go(sock))
 		_exit(125);   /* jailctl went away: nobody to report to */
-	/* Rooted at the jail's cgroup, which the parent has just moved us into. */
+	/* Rooted at the jail's cgroup, which this process has joined. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return jc_error_errno(err, errno, "cannot create the cgroup namespace");
 	umask(0);   /* device nodes and /dev/shm get exactly the modes asked for */
@@ -103,24 +105,17 @@ static int child_setup(const struct rt_plan *p, int sock, struct jc_error *err)
 	umask(022);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < p->limits.nrlimits; i++) {
-		struct rlimit cur;
-		const struct rt_rlimit *l = &p->limits.rlimits[i];
-		if (getrlimit(l->resource, &cur) == 0 && l->value < cur.rlim_max) {
-			cur.rlim_max = l->value;
-			cur.rlim_cur = cur.rlim_cur < l->value ? cur.rlim_cur : l->value;
-			setrlimit(l->resource, &cur);
-		}
-	}
+	rt_lower_rlimits(p->limits.rlimits, p->limits.nrlimits);
 	return child_finish(p, err);
 }
 
-static void child_main(const struct rt_plan *p, int sock, int init_fd)
+static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
+		       int sock, int init_fd)
 {
 	struct jc_error err = { 0 };
 	/* Until the init runs, the child must not outlive a killed jailctl. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (child_setup(p, sock, &err) < 0)
+	if (child_setup(p, cg, v2_joined, sock, &err) < 0)
 		child_fail(sock, &err);
 	if (send(sock, "R", 1, MSG_NOSIGNAL) < 0)
 		_exit(125);
@@ -151,7 +146,8 @@ static int open_init(struct jc_error *err)
 		if (fd >= 0)
 			return fd;
 	}
-	return jc_error_set(err, ENOENT, "jailctl-init not found next to %s or in ../libexec/jailctl", dir);
+	return jc_error_set(err, ENOENT, "jailctl-init not found next to %s or in ../libexec/jailctl",
+			    dir);
 }
 
 /* Receive one message; "" on EOF. Bounded so a wedged child cannot hang jailctl. */
@@ -190,25 +186,18 @@ static int fork_init(struct start *s, int init_fd, pid_t *out, struct jc_error *
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return jc_error_errno(err, errno, "socketpair");
-	cleanup_close int self_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	/* The next child is PID 1 of a new pid namespace; this process stays where it is. */
-	if (self_ns < 0 || unshare(CLONE_NEWPID) < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return jc_error_errno(err, errno, "%s: cannot create a pid namespace", s->jail->name);
-	}
-	fflush(NULL);
-	pid_t pid = fork();
+	/* PID 1 of a new pid namespace, born in the jail's cgroup v2. */
+	bool v2_joined = false;
+	pid_t pid = rt_fork_into_cgroup(&s->st.cg, CLONE_NEWPID, &s->init_pidfd, &v2_joined);
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(&s->plan, sv[1], init_fd);
+		child_main(&s->plan, &s->st.cg, v2_joined, sv[1], init_fd);
 	}
 	int e = errno;
-	setns(self_ns, CLONE_NEWPID);
 	close(sv[1]);
 	s->sock = sv[0];
-	if (pid < 0)
-		return jc_error_errno(err, e, "%s: fork", s->jail->name);
+	if (pid < 0 || s->init_pidfd < 0)
+		return jc_error_errno(err, e, "%s: cannot create the jail's init", s->jail->name);
 	*out = pid;
 	return 0;
 }
@@ -222,16 +211,11 @@ static int spawn_init(struct start *s, struct jc_error *err)
 	int r = fork_init(s, init_fd, &pid, err);
 	if (r < 0)
 		return r;
-	s->init_pidfd = pidfd_open(pid, 0);
 	s->st.init_pid = pid;
 	s->st.init_start = rt_pid_start_time(pid);
-	if (s->init_pidfd < 0)
-		return jc_error_errno(err, errno, "%s: pidfd", s->jail->name);
 	r = expect(s, 'U', err);
 	if (r == 0)
 		r = rt_state_save(&s->st, err);
-	if (r == 0)
-		r = rt_cgroups_attach(&s->st.cg, pid, err);
 	if (r == 0)
 		r = runtime_network_setup(s->ctx, s->jail, &s->plan, pid, s->st.jid, err);
 	if (r == 0 && send(s->sock, "G", 1, MSG_NOSIGNAL) < 0)
@@ -250,29 +234,13 @@ static int spawn_init(struct start *s, struct jc_error *err)
 
 /* ---- checks ---- */
 
-static char *host_hostid(void)
-{
-	cleanup_free char *text = NULL;
-	size_t len = 0;
-	struct jc_error ignored = { 0 };
-	if (jc_read_file("/etc/hostid", &text, &len, &ignored) == 0) {
-		/* glibc's /etc/hostid is 4 binary bytes; FreeBSD's is text. */
-		if (len == 4) {
-			uint32_t v;
-			memcpy(&v, text, 4);
-			return xasprintf("%08x", v);
-		}
-		return xstrdup(jc_strstrip(text));
-	}
-	return xasprintf("%08lx", (unsigned long)gethostid() & 0xffffffffUL);
-}
-
 static int check_hostid(const struct jc_jail *jail, struct jc_error *err)
 {
 	if (!jc_jail_get_bool(jail, "hostid_strict_check"))
 		return 0;
 	cleanup_free char *want = jc_jail_get(jail, "hostid");
-	cleanup_free char *have = host_hostid();
+	/* The same form create records: glibc's host id (from /etc/hostid) as 8 hex digits. */
+	cleanup_free char *have = xasprintf("%08lx", (unsigned long)gethostid() & 0xffffffffUL);
 	if (want && strcasecmp(jc_strstrip(want), have) == 0)
 		return 0;
 	return jc_error_set(err, EPERM, "%s: hostid is not matching and 'hostid_strict_check' is on! "
@@ -311,7 +279,7 @@ static void rollback(struct start *s)
 	rt_cgroups_destroy(&s->st.cg, &ignored);
 	if (s->state_saved) {
 		rt_jid_release(s->ctx, s->jail->name, s->st.jid);
-		unlink(s->st.path);
+		rt_state_remove(&s->st);
 	}
 }
 
@@ -348,13 +316,16 @@ static int run_start(struct start *s, struct jc_error *err)
 	if (r < 0)
 		return r;
 	s->state_saved = true;
-	r = rt_cgroups_create(ctx, jail->name, &s->plan, &s->st.cg, err);
+	r = rt_state_save_bpf(&s->st, &s->plan.bpf, err);
+	if (r == 0)
+		r = rt_cgroups_create(ctx, jail->name, &s->plan, &s->st.cg, err);
 	if (r == 0)
 		r = rt_state_save(&s->st, err);
 	if (r == 0)
 		r = rt_open_console_log(ctx, jail->name, &s->log_fd, err);
 	if (r == 0)
-		r = rt_run_hook(ctx, jail, "exec_prestart", s->st.jid, s->log_fd, s->plan.exec_timeout, err);
+		r = rt_run_hook(ctx, jail, "exec_prestart", s->st.jid, 0, s->log_fd,
+				s->plan.exec_timeout, err);
 	if (r == 0)
 		r = spawn_init(s, err);
 	if (r == 0)
@@ -369,7 +340,8 @@ static int run_start(struct start *s, struct jc_error *err)
 	if (r < 0)
 		return r;
 	jc_progress(ctx, "  + Starting services OK");
-	r = rt_run_hook(ctx, jail, "exec_poststart", s->st.jid, s->log_fd, s->plan.exec_timeout, err);
+	r = rt_run_hook(ctx, jail, "exec_poststart", s->st.jid, s->st.init_pid, s->log_fd,
+			s->plan.exec_timeout, err);
 	if (r < 0)
 		return r;
 	jc_progress(ctx, "  + Executing poststart OK");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -98,6 +99,16 @@ int rt_pidfd_checked(pid_t pid, unsigned long long start)
 
 /* ---- the state file ---- */
 
+/* Pids and start times repeat from one boot to the next (a boot that starts the same
+ * services starts them at the same tick), so a record also names its boot. */
+static void boot_id(char out[40])
+{
+	cleanup_free char *text = NULL;
+	out[0] = '\0';
+	if (rt_read_text("/proc/sys/kernel/random/boot_id", &text) == 0)
+		snprintf(out, 40, "%s", jc_strstrip(text));
+}
+
 static json_t *cgroups_json(const struct rt_cgroups *cg)
 {
 	json_t *arr = json_array();
@@ -118,8 +129,10 @@ static json_t *rlimits_json(const struct rt_state *st)
 
 int rt_state_save(const struct rt_state *st, struct jc_error *err)
 {
-	json_t *o = json_pack("{s:i, s:b, s:I, s:I, s:I, s:I, s:s, s:o, s:I, s:i, s:o}",
-			      "jid", st->jid, "running", st->running,
+	char boot[40];
+	boot_id(boot);
+	json_t *o = json_pack("{s:s, s:i, s:b, s:I, s:I, s:I, s:I, s:s, s:o, s:I, s:i, s:o}",
+			      "boot_id", boot, "jid", st->jid, "running", st->running,
 			      "init_pid", (json_int_t)st->init_pid,
 			      "init_start", (json_int_t)st->init_start,
 			      "starter_pid", (json_int_t)st->starter_pid,
@@ -144,6 +157,51 @@ int rt_state_save(const struct rt_state *st, struct jc_error *err)
 		return jc_error_errno(err, e, "%s: write", st->path);
 	}
 	return 0;
+}
+
+static char *bpf_path(const struct rt_state *st)
+{
+	size_t n = strlen(st->path);
+	return xasprintf("%.*s.bpf", (int)(n > 5 ? n - 5 : n), st->path);
+}
+
+int rt_state_save_bpf(const struct rt_state *st, const struct rt_bpf *bpf, struct jc_error *err)
+{
+	cleanup_free char *path = bpf_path(st);
+	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return jc_error_errno(err, errno, "%s", tmp);
+	if (write(fd, bpf->data, bpf->len) != (ssize_t)bpf->len || rename(tmp, path) < 0) {
+		int e = errno ? errno : EIO;
+		unlink(tmp);
+		return jc_error_errno(err, e, "%s: write", path);
+	}
+	return 0;
+}
+
+void rt_state_load_bpf(const struct rt_state *st, struct rt_bpf *out)
+{
+	*out = (struct rt_bpf){ 0 };
+	cleanup_free char *path = bpf_path(st);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0 || sb.st_size <= 0 || sb.st_size > 1 << 20 ||
+	    sb.st_size % 8 != 0)
+		return;   /* the filter is compiled again from the flags */
+	out->data = xmalloc((size_t)sb.st_size);
+	if (read(fd, out->data, (size_t)sb.st_size) != sb.st_size) {
+		rt_bpf_release(out);
+		return;
+	}
+	out->len = (size_t)sb.st_size;
+}
+
+void rt_state_remove(const struct rt_state *st)
+{
+	cleanup_free char *path = bpf_path(st);
+	unlink(path);
+	unlink(st->path);
 }
 
 static void load_cgroups(json_t *arr, struct rt_cgroups *cg)
@@ -197,6 +255,9 @@ int rt_state_load(const char *path, struct rt_state *out, struct jc_error *err)
 	out->init_start = get_u64(o, "init_start");
 	out->starter_pid = (pid_t)get_u64(o, "starter_pid");
 	out->starter_start = get_u64(o, "starter_start");
+	char boot[40];
+	boot_id(boot);
+	out->other_boot = !jc_streq(json_string_value(json_object_get(o, "boot_id")), boot);
 	const char *root = json_string_value(json_object_get(o, "root"));
 	out->root = xstrdup(root ? root : "");
 	out->caps_keep = get_u64(o, "caps_keep");
@@ -313,7 +374,7 @@ void rt_jid_release(const struct jc_ctx *ctx, const char *name, int jid)
 
 static void kill_init(const struct rt_state *st)
 {
-	int pfd = rt_pidfd_checked(st->init_pid, st->init_start);
+	int pfd = st->other_boot ? -1 : rt_pidfd_checked(st->init_pid, st->init_start);
 	if (pfd < 0)
 		return;
 	pidfd_send_signal(pfd, SIGKILL, NULL, 0);
@@ -335,13 +396,14 @@ int rt_state_cleanup(struct jc_ctx *ctx, struct rt_state *st, struct jc_error *e
 	if (r < 0)
 		return r;   /* keep the record: the next attempt needs the cgroup paths */
 	rt_jid_release(ctx, name, st->jid);
-	if (unlink(st->path) < 0 && errno != ENOENT)
-		return jc_error_errno(err, errno, "%s", st->path);
+	rt_state_remove(st);
 	return 0;
 }
 
 static bool is_stale(const struct rt_state *st)
 {
+	if (st->other_boot)
+		return true;
 	if (st->running)
 		return !rt_pid_alive(st->init_pid, st->init_start);
 	/* A start in progress belongs to a live jailctl; if that one died, so did the start. */

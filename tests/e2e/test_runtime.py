@@ -190,6 +190,17 @@ def test_restart_soft_restart_and_force_stop(web):
     assert_gone(web, second)
 
 
+def test_stop_kills_what_ignores_sigterm(web):
+    ok("set", "stop_timeout=1", "web")
+    ok("start", "web")
+    st = state()
+    ok("exec", "web", "sh", "-c", "trap '' TERM; sleep 1000 >/dev/null 2>&1 &")
+    t0 = time.time()
+    ok("stop", "web")
+    assert 0.9 < time.time() - t0 < 10
+    assert_gone(web, st)
+
+
 def test_killed_init_shows_down_and_starts_again(web):
     ok("start", "web")
     st = state()
@@ -206,6 +217,30 @@ def test_killed_init_shows_down_and_starts_again(web):
         assert not os.path.exists(d)
     ok("start", "web")
     assert ok("exec", "web", "hostname").out == "web\n"
+
+
+def test_record_from_another_boot_is_stale_and_its_pids_are_left_alone(web):
+    """/run survives reboots here: a record naming a pid that now belongs to someone else
+    (same pid, same start tick: boots are deterministic) must never lead to a signal."""
+    ok("start", "web")
+    st = state()
+    ok("stop", "web")
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        with open(f"/proc/{bystander.pid}/stat") as f:
+            start = int(f.read().rsplit(")", 1)[1].split()[19])
+        st.update(boot_id="another-boot", running=True, init_pid=bystander.pid, init_start=start)
+        path = glob.glob(str(RUN_DIR / "*"))
+        pool_dir = [p for p in path if not p.endswith("jids")][0]
+        Path(pool_dir, "web.json").write_text(json.dumps(st))
+        (RUN_DIR / "jids" / str(st["jid"])).write_text(f"{Path(pool_dir).name} web\n")
+        assert list_row()[2] == "down"
+        assert state() is None
+        assert bystander.poll() is None        # not signalled
+        ok("start", "web")
+    finally:
+        bystander.kill()
+        bystander.wait()
 
 
 def test_sigkill_of_jailctl_during_start_leaves_nothing(web):
@@ -281,10 +316,14 @@ def test_exec_start_output_goes_to_console_log(web):
 
 def test_hooks_get_jail_environment(web, tmp_path):
     out = tmp_path / "hook.txt"
-    ok("set", f"exec_poststart=echo $JAIL_NAME $JAIL_JID $JAIL_ROOT > {out}", "web")
+    ok("set", f"exec_poststart=echo $JAIL_NAME $JAIL_JID $JAIL_ROOT $JAIL_PID > {out}", "web")
+    ok("set", "exec_start=/bin/touch /made-by-exec-start", "web")
     ok("start", "web")
-    name, jid, root = out.read_text().split()
+    name, jid, root, pid = out.read_text().split()
     assert name == "web" and jid == str(state()["jid"]) and root == str(jail_root(web))
+    assert pid == str(state()["init_pid"])
+    # the jail's files, from the host, whatever the back end
+    assert os.path.exists(f"/proc/{pid}/root/made-by-exec-start")
 
 
 def memory_limit_file(st):
@@ -356,6 +395,11 @@ def test_fstab_mounts_and_live_changes(web, tmp_path):
     assert (live / "g").read_text() == "back\n"
     ok("fstab", "-r", "web", "1")
     assert in_jail("ls", "/srv/live").out == ""
+    ok("fstab", "-a", "web", f"{live} /srv/ro nullfs ro 0 0")
+    assert in_jail("cat", "/srv/ro/f").out == "live\n"
+    assert in_jail("sh", "-c", "echo x > /srv/ro/h").rc != 0
+    assert not (live / "h").exists()
+    assert mounts_under(jail_root(web)) == []
 
 
 def test_console_on_a_pty(web):
@@ -388,6 +432,16 @@ def read_until(fd, markers, timeout):
         if markers and any(m in out for m in markers):
             break
     return out
+
+
+def test_hostid_strict_check(web):
+    ok("set", "hostid_strict_check=1", "web")
+    ok("start", "web")                      # create recorded this host's id
+    ok("stop", "web")
+    ok("set", "hostid=0badf00d", "web")
+    r = fails("start", "web")
+    assert "hostid is not matching and 'hostid_strict_check' is on! - Not starting jail" in r.err
+    assert state() is None
 
 
 def test_template_cannot_start(web):
