@@ -201,14 +201,14 @@ int jc_jail_lock(const struct jc_ctx *ctx, const char *name, int *out_fd, struct
 	return jc_lock_file(path, out_fd, err);
 }
 
-int jc_jail_write_config(struct jc_ctx *ctx, struct jc_jail *jail, json_t *config,
-			 struct jc_error *err)
+static int write_config(struct jc_ctx *ctx, struct jc_jail *jail, json_t *config, bool backup,
+			struct jc_error *err)
 {
 	cleanup_free char *path = xasprintf("%s/config.json", jail->dir);
-	cleanup_free char *backup = xasprintf("%s/config_backup.json", jail->dir);
+	cleanup_free char *backup_path = xasprintf("%s/config_backup.json", jail->dir);
 	/* The previous file is kept so that renaming the backup restores it (SPEC §2). */
-	if (jc_path_exists(path)) {
-		int r = jc_copy_file_atomic(path, backup, err);
+	if (backup && jc_path_exists(path)) {
+		int r = jc_copy_file_atomic(path, backup_path, err);
 		if (r < 0)
 			return r;
 	}
@@ -216,6 +216,24 @@ int jc_jail_write_config(struct jc_ctx *ctx, struct jc_jail *jail, json_t *confi
 	if (r < 0)
 		return r;
 	return load_config(ctx, jail);
+}
+
+int jc_jail_write_config(struct jc_ctx *ctx, struct jc_jail *jail, json_t *config,
+			 struct jc_error *err)
+{
+	return write_config(ctx, jail, config, true, err);
+}
+
+int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts,
+			 struct jc_error *err)
+{
+	if (!jail->config)
+		return jc_error_set(err, EBADMSG, "%s: config.json unreadable", jail->name);
+	json_t *config = json_deep_copy(jail->config);
+	json_object_update(config, facts);
+	int r = write_config(ctx, jail, config, false, err);
+	json_decref(config);
+	return r;
 }
 
 static int check_jail_change(const struct jc_jail *jail, struct jc_prop_change *c, bool running,

@@ -82,8 +82,11 @@ int jc_jail_set_template(struct jc_ctx *ctx, struct jc_jail *jail, bool template
 int jc_jail_check_name_free(const struct jc_ctx *ctx, const char *name, struct jc_error *err);
 int jc_jail_rebase_fstab(const char *fstab_path, const char *old_root, const char *new_root,
 			 struct jc_error *err);
-/* Record last_started (UTC "%F %T") in config.json. */
-int jc_jail_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
+/* Record facts learnt at run time (last_started, generated vnetN_mac) in config.json
+ * without a backup, so config_backup.json keeps the user's previous settings. The caller
+ * holds the jail's lock. */
+int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts,
+			 struct jc_error *err);
 /* Remove a jail directory (root dataset, snapshots, files). */
 int jc_jail_remove_dir(struct jc_ctx *ctx, const char *dir, struct jc_error *err);
 /* Writable clone of a jail, template or release root. A plain-directory root on the dir

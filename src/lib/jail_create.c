@@ -444,20 +444,3 @@ int jc_jail_clone_root(struct jc_ctx *ctx, const char *src, const char *dst, str
 		return jc_tree_copy(src, dst, err);
 	return ctx->storage->clone(src, dst, err);
 }
-
-int jc_jail_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err)
-{
-	cleanup_close int lock_fd = -1;
-	int r = jc_jail_lock(ctx, jail->name, &lock_fd, err);
-	if (r < 0)
-		return r;
-	r = jc_jail_reload(ctx, jail, err);
-	if (r < 0 || jail->corrupt)
-		return r;
-	json_t *config = json_deep_copy(jail->config);
-	cleanup_free char *now = jc_utc_format(time(NULL), "%F %T");
-	json_object_set_new(config, "last_started", json_string(now));
-	r = jc_jail_write_config(ctx, jail, config, err);
-	json_decref(config);
-	return r;
-}

@@ -130,14 +130,8 @@ static int save_macs(struct net_run *run, struct jc_error *err)
 	struct jc_jail *jail = run->jail;
 	if (json_object_size(run->macs) == 0)
 		return 0;
-	if (!jail->config)
-		return jc_error_set(err, EBADMSG, "%s: config.json unreadable", jail->name);
-	json_t *config = json_deep_copy(jail->config);
-	json_object_update(config, run->macs);
 	/* The runtime's start holds the jail's lock: written without taking it again. */
-	int r = jc_jail_write_config(run->ctx, jail, config, err);
-	json_decref(config);
-	return r;
+	return jc_jail_record_facts(run->ctx, jail, run->macs, err);
 }
 
 static int teardown_record(struct jc_ctx *ctx, json_t *rec, struct jc_error *err);

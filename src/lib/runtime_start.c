@@ -285,16 +285,12 @@ static void rollback(struct start *s)
 
 void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail)
 {
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	strftime(stamp, sizeof(stamp), "%F %T", gmtime_r(&now, &tm));
-	json_t *config = jail->config ? json_deep_copy(jail->config) : json_object();
-	json_object_set_new(config, "last_started", json_string(stamp));
+	cleanup_free char *stamp = jc_utc_format(time(NULL), "%F %T");
+	json_t *facts = json_pack("{s:s}", "last_started", stamp);
 	struct jc_error err = { 0 };
-	if (jc_jail_write_config(ctx, jail, config, &err) < 0)
+	if (jc_jail_record_facts(ctx, jail, facts, &err) < 0)
 		jc_warning(ctx, "%s: cannot record last_started: %s", jail->name, err.msg);
-	json_decref(config);
+	json_decref(facts);
 }
 
 static int run_start(struct start *s, struct jc_error *err)

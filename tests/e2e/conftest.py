@@ -112,12 +112,29 @@ def test_namespaces(tmp_path):
            f"lowerdir=/etc,upperdir={etc}/upper,workdir={etc}/work", "/etc")
         sh("ip", "link", "set", "lo", "up")
         yield
+        _stop_leftover_jails()
     finally:
         _check(_libc.setns(saved_mnt, CLONE_NEWNS), "setns mnt")
         _check(_libc.setns(saved_net, CLONE_NEWNET), "setns net")
         os.close(saved_mnt)
         os.close(saved_net)
         os.chdir(cwd)
+
+
+def _stop_leftover_jails():
+    """A failed test may leave jails running; their inits would outlive the test's
+    namespaces. Stop them through jailctl, then kill whatever the state still names."""
+    subprocess.run([JAILCTL, "stop", "-f", "ALL"], capture_output=True, timeout=120)
+    for state in Path("/run/jailctl").rglob("*.json"):
+        try:
+            pid = json.loads(state.read_text()).get("init_pid")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(pid, int) and pid > 1:
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
 
 
 class Pools:
@@ -144,6 +161,8 @@ class Pools:
         return mp
 
     def cleanup(self):
+        if self.mounted:
+            _stop_leftover_jails()  # while the pool is still mounted
         for mp in reversed(self.mounted):
             sh("umount", "-l", mp, check=False)
 

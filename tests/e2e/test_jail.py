@@ -247,3 +247,16 @@ def test_fstab_destination_through_symlink_is_refused(btrfs_pool, tmp_path):
     assert "symlink" in r.err
     assert not Path("/etc/x").exists()
     assert (jail_dir(btrfs_pool, "web") / "fstab").read_text() == ""
+
+
+def test_start_keeps_the_users_backup(busybox):
+    """last_started is recorded at start without replacing config_backup.json, so renaming
+    the backup still restores the settings from before the last `set`."""
+    ok("create", "-r", "busybox", "-n", "web", "notes=one")
+    ok("set", "notes=two", "web")
+    ok("start", "web")
+    ok("stop", "web")
+    d = jail_dir(busybox, "web")
+    assert read_json(d / "config_backup.json")["notes"] == "one"
+    assert read_json(d / "config.json")["last_started"] != "none"
+    assert ok("get", "last_started", "web").out.strip() != "never"
