@@ -91,17 +91,45 @@ struct jail_row {
 	char *cells[10];
 };
 
-static char *effective(json_t *config, const struct jc_ctx *ctx, const char *key)
+/* The defaults of the columns, converted to text once per listing, not once per jail. */
+struct list_defaults {
+	char *dhcp, *ip4_addr, *ip6_addr, *boot, *basejail, *source_template, *type, *release;
+};
+
+static void list_defaults_init(const struct jc_ctx *ctx, struct list_defaults *d)
+{
+	d->dhcp = jc_defaults_get_text(ctx, "dhcp");
+	d->ip4_addr = jc_defaults_get_text(ctx, "ip4_addr");
+	d->ip6_addr = jc_defaults_get_text(ctx, "ip6_addr");
+	d->boot = jc_defaults_get_text(ctx, "boot");
+	d->basejail = jc_defaults_get_text(ctx, "basejail");
+	d->source_template = jc_defaults_get_text(ctx, "source_template");
+	d->type = jc_defaults_get_text(ctx, "type");
+	d->release = jc_defaults_get_text(ctx, "release");
+}
+
+static void list_defaults_release(struct list_defaults *d)
+{
+	free(d->dhcp), free(d->ip4_addr), free(d->ip6_addr), free(d->boot);
+	free(d->basejail), free(d->source_template), free(d->type), free(d->release);
+}
+
+static char *effective(json_t *config, const char *def, const char *key)
 {
 	json_t *v = json_object_get(config, key);
 	if (v)
 		return jc_prop_json_to_text(v);
-	return jc_defaults_get_text(ctx, key);
+	return def ? xstrdup(def) : NULL;
+}
+
+static int compare_strs(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* iocage: the short listing shows bare addresses, the long one the full IFACE|ADDR/MASK
  * entries. */
-static void fill_row(const struct jc_ctx *ctx, const char *name, json_t *config, bool longfmt,
+static void fill_row(const struct list_defaults *d, const char *name, json_t *config, bool longfmt,
 		     char **cells)
 {
 	if (!config) {
@@ -110,19 +138,19 @@ static void fill_row(const struct jc_ctx *ctx, const char *name, json_t *config,
 			cells[i] = xstrdup(na[i]);
 		return;
 	}
-	cleanup_free char *dhcp = effective(config, ctx, "dhcp");
-	cleanup_free char *ip4 = effective(config, ctx, "ip4_addr");
-	cleanup_free char *boot = effective(config, ctx, "boot");
-	cleanup_free char *basejail = effective(config, ctx, "basejail");
-	cleanup_free char *tmpl = effective(config, ctx, "source_template");
+	cleanup_free char *dhcp = effective(config, d->dhcp, "dhcp");
+	cleanup_free char *ip4 = effective(config, d->ip4_addr, "ip4_addr");
+	cleanup_free char *boot = effective(config, d->boot, "boot");
+	cleanup_free char *basejail = effective(config, d->basejail, "basejail");
+	cleanup_free char *tmpl = effective(config, d->source_template, "source_template");
 	cells[0] = xstrdup("-");
 	cells[1] = xstrdup(name);
 	cells[2] = xstrdup(jc_streq(boot, "1") ? "on" : "off");
 	cells[3] = xstrdup("down");
-	cells[4] = effective(config, ctx, "type");
-	cells[5] = effective(config, ctx, "release");
+	cells[4] = effective(config, d->type, "type");
+	cells[5] = effective(config, d->release, "release");
 	cells[6] = longfmt ? xstrdup(jc_streq(dhcp, "1") ? "DHCP" : ip4) : ip_column(ip4, jc_streq(dhcp, "1"));
-	cells[7] = effective(config, ctx, "ip6_addr");
+	cells[7] = effective(config, d->ip6_addr, "ip6_addr");
 	cells[8] = xstrdup(tmpl && strcmp(tmpl, "none") != 0 ? tmpl : "-");
 	cells[9] = xstrdup(jc_streq(basejail, "1") ? "yes" : "no");
 }
@@ -175,10 +203,21 @@ static void project_row(char **full, const struct list_opts *o, const char **out
 	}
 }
 
+static bool has_record(char **recorded, const char *name)
+{
+	return bsearch(&name, recorded, jc_strv_len(recorded), sizeof(char *), compare_strs) != NULL;
+}
+
 static void add_jail_rows(struct jc_ctx *ctx, const struct list_opts *o, DIR *d,
 			  const char *dir, struct cli_table *t, json_t *arr,
 			  const char *const *cols, size_t ncols)
 {
+	struct list_defaults defs;
+	list_defaults_init(ctx, &defs);
+	cleanup_strv char **recorded = NULL;
+	struct jc_error rerr = { 0 };
+	if (jc_runtime_recorded_names(ctx, &recorded, &rerr) < 0)
+		recorded = xcalloc(1, sizeof(char *));
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		/* Dot entries are work in progress (being created or destroyed): never listed. */
@@ -190,8 +229,8 @@ static void add_jail_rows(struct jc_ctx *ctx, const struct list_opts *o, DIR *d,
 		if (jc_json_read_object(cfg_path, &config, &err) < 0)
 			config = NULL;
 		char *full[10] = { 0 };
-		fill_row(ctx, de->d_name, config, o->longfmt, full);
-		if (config && !o->templates)
+		fill_row(&defs, de->d_name, config, o->longfmt, full);
+		if (config && !o->templates && has_record(recorded, de->d_name))
 			fill_state(ctx, de->d_name, full);
 		json_decref(config);
 		if (!o->basejails || jc_streq(full[9], "yes")) {
@@ -203,6 +242,7 @@ static void add_jail_rows(struct jc_ctx *ctx, const struct list_opts *o, DIR *d,
 		for (size_t i = 0; i < 10; i++)
 			free(full[i]);
 	}
+	list_defaults_release(&defs);
 }
 
 int cmd_list(struct jc_ctx *ctx, int argc, char **argv)

@@ -23,6 +23,9 @@ struct jc_run_state {
 /* Current state; a stale record (init gone) is cleaned up and reported as not running. */
 int jc_runtime_status(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_run_state *out,
 		      struct jc_error *err);
+/* Names of jails of this pool with a runtime record (running, or stale until the next
+ * jc_runtime_status), sorted: lets listings skip jc_runtime_status for the rest. */
+int jc_runtime_recorded_names(const struct jc_ctx *ctx, char ***out, struct jc_error *err);
 /* Start as SPEC §6; progress lines via jc_progress. Any failure undoes everything. */
 int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
 /* Stop: exec_prestop, exec_stop, SIGTERM all, SIGKILL after stop_timeout, teardown,

@@ -2,6 +2,7 @@
  * pid and start time, cgroups, the restrictions exec must apply) and jids/<N> (host-wide
  * JID reservations). A record is trusted only while its init is the same process (pid and
  * start time), so a host reboot or a killed jail leaves nothing that blocks a start. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -56,6 +57,30 @@ void rt_state_release(struct rt_state *st)
 char *rt_state_path(const struct jc_ctx *ctx, const char *name)
 {
 	return xasprintf("%s/%s/%s.json", ctx->paths.run_dir, ctx->pool_id, name);
+}
+
+static int compare_strs(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int jc_runtime_recorded_names(const struct jc_ctx *ctx, char ***out, struct jc_error *err)
+{
+	(void)err;
+	cleanup_free char *dir = xasprintf("%s/%s", ctx->paths.run_dir, ctx->pool_id);
+	char **names = xcalloc(1, sizeof(char *));
+	cleanup_closedir DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		cleanup_free char *name = xstrndup(de->d_name, len - 5);
+		jc_strv_push(&names, name);
+	}
+	qsort(names, jc_strv_len(names), sizeof(char *), compare_strs);
+	*out = names;
+	return 0;
 }
 
 /* ---- processes ---- */
