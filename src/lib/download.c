@@ -1,11 +1,15 @@
 /* libcurl downloads with resume and retries, and sha256 with OpenSSL EVP.
  * curl_global_init/cleanup are paired in every public call: they are reference
  * counted and thread-safe in the libcurl we build against (>= 7.84), which keeps the
- * library free of global state at the cost of re-initialising TLS per fetch. */
+ * library free of global state at the cost of re-initialising TLS per fetch.
+ * libcurl is loaded with dlopen() when a download starts: linked normally, its 33
+ * libraries cost every jailctl command (exec, list, ...) about 12 M instructions at
+ * program start (docs/BENCHMARKS.md), and only fetch needs it. */
 #include "download.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -21,8 +25,54 @@
 
 enum { DEFAULT_RETRIES = 3 };
 
+/* The few libcurl entry points jailctl uses, resolved from the dlopen()ed library. */
+struct curl_api {
+	void *handle;
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+	CURLcode (*easy_perform)(CURL *curl);
+	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *curl);
+	const char *(*easy_strerror)(CURLcode code);
+};
+
+static int curl_api_open(struct curl_api *api, struct jc_error *err)
+{
+	memset(api, 0, sizeof(*api));
+	api->handle = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!api->handle)
+		return jc_error_set(err, ENOENT, "libcurl: %s (install libcurl4)", dlerror());
+	/* POSIX: a data pointer from dlsym may be converted to a function pointer. */
+#define CURL_SYM(field, name) *(void **)&api->field = dlsym(api->handle, name)
+	CURL_SYM(global_init, "curl_global_init");
+	CURL_SYM(global_cleanup, "curl_global_cleanup");
+	CURL_SYM(easy_init, "curl_easy_init");
+	CURL_SYM(easy_setopt, "curl_easy_setopt");
+	CURL_SYM(easy_perform, "curl_easy_perform");
+	CURL_SYM(easy_getinfo, "curl_easy_getinfo");
+	CURL_SYM(easy_cleanup, "curl_easy_cleanup");
+	CURL_SYM(easy_strerror, "curl_easy_strerror");
+#undef CURL_SYM
+	if (!api->global_init || !api->global_cleanup || !api->easy_init || !api->easy_setopt ||
+	    !api->easy_perform || !api->easy_getinfo || !api->easy_cleanup || !api->easy_strerror) {
+		dlclose(api->handle);
+		return jc_error_set(err, ENOENT, "libcurl: missing entry points");
+	}
+	api->global_init(CURL_GLOBAL_DEFAULT);
+	return 0;
+}
+
+static void curl_api_close(struct curl_api *api)
+{
+	api->global_cleanup();
+	dlclose(api->handle);
+}
+
 /* State of one transfer attempt, shared with the libcurl callbacks. */
 struct xfer {
+	const struct curl_api *api;
 	CURL *curl;
 	const char *url;
 	int fd;                 /* part file, or -1 for a memory download */
@@ -41,7 +91,7 @@ static void check_status(struct xfer *x)
 {
 	long code = 0;
 	x->checked = true;
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
+	x->api->easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
 	x->discard = code >= 400;
 	/* A server that ignores Range answers 200 with the whole file: start over. */
 	if (!x->discard && x->fd >= 0 && x->offset > 0 && code == 200) {
@@ -112,28 +162,28 @@ static int xferinfo_cb(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 
 static CURL *new_handle(struct xfer *x)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = x->api->easy_init();
 	if (!c)
 		abort();
-	curl_easy_setopt(c, CURLOPT_URL, x->url);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps,file");
+	x->api->easy_setopt(c, CURLOPT_URL, x->url);
+	x->api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	x->api->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	x->api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps,file");
 	/* A redirect must never reach into the local filesystem. */
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "jailctl/" JAILCTL_VERSION);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	x->api->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
+	x->api->easy_setopt(c, CURLOPT_USERAGENT, "jailctl/" JAILCTL_VERSION);
+	x->api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A stalled connection counts as a failure (and is retried) after a minute. */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	x->api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	x->api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	x->api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	x->api->easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+	x->api->easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	x->api->easy_setopt(c, CURLOPT_WRITEDATA, x);
 	if (x->dl && x->dl->progress) {
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		x->api->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		x->api->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+		x->api->easy_setopt(c, CURLOPT_XFERINFODATA, x);
 	}
 	return c;
 }
@@ -168,9 +218,9 @@ static enum outcome attempt(struct xfer *x, struct jc_error *err)
 {
 	x->checked = x->discard = x->too_large = false;
 	x->errbuf[0] = '\0';
-	CURLcode res = curl_easy_perform(x->curl);
+	CURLcode res = x->api->easy_perform(x->curl);
 	long code = 0;
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
+	x->api->easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (x->write_errno) {
 		jc_error_errno(err, x->write_errno, "%s: write", x->dl ? x->dl->dest : x->url);
 		return FATAL;
@@ -190,7 +240,7 @@ static enum outcome attempt(struct xfer *x, struct jc_error *err)
 	}
 	if (res == CURLE_OK)
 		return DONE;
-	jc_error_set(err, EIO, "%s: %s", x->url, x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+	jc_error_set(err, EIO, "%s: %s", x->url, x->errbuf[0] ? x->errbuf : x->api->easy_strerror(res));
 	switch (res) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
@@ -237,7 +287,7 @@ static int run_attempts(struct xfer *x, unsigned retries, struct jc_error *err)
 			if (size < 0)
 				return jc_error_errno(err, errno, "%s.part", x->dl->dest);
 			x->offset = (uint64_t)size;
-			curl_easy_setopt(x->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)size);
+			x->api->easy_setopt(x->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)size);
 		} else {
 			x->len = 0;
 		}
@@ -278,15 +328,20 @@ static int open_part(const char *part, int *out, struct jc_error *err)
 int jc_download_file(const struct jc_download *dl, struct jc_error *err)
 {
 	cleanup_free char *part = xasprintf("%s.part", dl->dest);
-	struct xfer x = { .url = dl->url, .fd = -1, .dl = dl };
-	int r = open_part(part, &x.fd, err);
+	struct curl_api api;
+	struct xfer x = { .api = &api, .url = dl->url, .fd = -1, .dl = dl };
+	int r = curl_api_open(&api, err);
 	if (r < 0)
 		return r;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	r = open_part(part, &x.fd, err);
+	if (r < 0) {
+		curl_api_close(&api);
+		return r;
+	}
 	x.curl = new_handle(&x);
 	r = run_attempts(&x, dl->retries ? dl->retries : DEFAULT_RETRIES, err);
-	curl_easy_cleanup(x.curl);
-	curl_global_cleanup();
+	api.easy_cleanup(x.curl);
+	curl_api_close(&api);
 	if (r == 0 && fsync(x.fd) < 0)
 		r = jc_error_errno(err, errno, "%s: fsync", part);
 	if (r == 0 && rename(part, dl->dest) < 0)
@@ -301,12 +356,15 @@ int jc_download_file(const struct jc_download *dl, struct jc_error *err)
 
 int jc_download_memory(const char *url, size_t max, char **out, size_t *len, struct jc_error *err)
 {
-	struct xfer x = { .url = url, .fd = -1, .max = max };
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	struct curl_api api;
+	struct xfer x = { .api = &api, .url = url, .fd = -1, .max = max };
+	int r = curl_api_open(&api, err);
+	if (r < 0)
+		return r;
 	x.curl = new_handle(&x);
-	int r = run_attempts(&x, DEFAULT_RETRIES, err);
-	curl_easy_cleanup(x.curl);
-	curl_global_cleanup();
+	r = run_attempts(&x, DEFAULT_RETRIES, err);
+	api.easy_cleanup(x.curl);
+	curl_api_close(&api);
 	if (r < 0) {
 		free(x.mem);
 		return r;
