@@ -18,6 +18,8 @@ json_t *jc_builtin_defaults(void);
 /* Serialise obj as jailctl writes config files (sorted keys, 4-space indent, newline). */
 char *jc_json_dump(const json_t *obj);
 int jc_json_write_atomic(const char *path, const json_t *obj, struct jc_error *err);
+/* For a file in a directory not published yet (see jc_write_file_unsynced). */
+int jc_json_write_unsynced(const char *path, const json_t *obj, struct jc_error *err);
 /* Parse a JSON object file; -ENOENT when missing, -EBADMSG (with a message) when invalid. */
 int jc_json_read_object(const char *path, json_t **out, struct jc_error *err);
 

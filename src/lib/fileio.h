@@ -11,6 +11,12 @@
 
 int jc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct jc_error *err);
+/* Write without fsync, for files inside a directory that is published later; the
+ * publisher calls jc_syncfs once before its rename. */
+int jc_write_file_unsynced(const char *path, const void *data, size_t len, mode_t mode,
+			   struct jc_error *err);
+/* syncfs(2) of the filesystem holding path (a directory). */
+int jc_syncfs(const char *path, struct jc_error *err);
 /* Reads a whole file; *out is NUL-terminated. */
 int jc_read_file(const char *path, char **out, size_t *len, struct jc_error *err);
 /* Atomic copy of src to dst (used for *_backup.json). */

@@ -280,12 +280,12 @@ static int build_jail(struct jc_ctx *ctx, const char *tmp, const char *name,
 		if (r == 0)
 			r = jc_jail_rebase_fstab(fstab, plan->tmpl->root, final_root, err);
 	} else
-		r = jc_write_file_atomic(fstab, "", 0, 0644, err);
+		r = jc_write_file_unsynced(fstab, "", 0, 0644, err);
 	if (r < 0)
 		return r;
 	json_t *config = initial_config(ctx, name, plan, opts);
 	cleanup_free char *cfg = xasprintf("%s/config.json", tmp);
-	r = jc_json_write_atomic(cfg, config, err);
+	r = jc_json_write_unsynced(cfg, config, err);
 	json_decref(config);
 	if (r < 0 || opts->empty)
 		return r;
@@ -309,6 +309,9 @@ static int create_one(struct jc_ctx *ctx, const char *name, const struct create_
 	if (mkdir(tmp, 0755) < 0)
 		return jc_error_errno(err, errno, "%s", tmp);
 	r = build_jail(ctx, tmp, name, plan, opts, err);
+	/* One syncfs makes the whole unpublished jail durable before the publishing rename. */
+	if (r == 0)
+		r = jc_syncfs(tmp, err);
 	if (r == 0 && rename(tmp, final) < 0)
 		r = jc_error_errno(err, errno, "%s: publishing the new jail", name);
 	if (r < 0) {
@@ -424,6 +427,8 @@ int jc_jail_clone(struct jc_ctx *ctx, struct jc_jail *src, const char *new_name,
 		struct identity id = { .host = host, .hostid = (unsigned long)gethostid() };
 		r = jc_jail_with_root(ctx, root, identity_cb, &id, err);
 	}
+	if (r == 0)
+		r = jc_syncfs(tmp, err);
 	if (r == 0 && rename(tmp, final) < 0)
 		r = jc_error_errno(err, errno, "%s: publishing the clone", new_name);
 	if (r < 0) {

@@ -89,7 +89,7 @@ int jc_rootfs_write_file(const char *root, const char *rel, const void *data, si
 		p += n;
 		left -= (size_t)n;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
+	if (fchmod(fd, mode) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
 		r = jc_error_errno(err, errno, "%s/%s", root, rel);
 		unlinkat(dirfd, tmp, 0);
 		return r;

@@ -10,7 +10,9 @@
 
 /* Open rel (relative to root, resolved inside it) with flags; returns fd or <0. */
 int jc_rootfs_open(const char *root, const char *rel, int flags, mode_t mode, struct jc_error *err);
-/* Replace rel atomically (temp file in the same directory, fsync, rename). */
+/* Replace rel atomically (temp file in the same directory, rename). Not fsynced: these
+ * files are either rewritten at every start (resolv.conf) or made durable by the caller's
+ * jc_syncfs before it publishes a new jail. */
 int jc_rootfs_write_file(const char *root, const char *rel, const void *data, size_t len,
 			 mode_t mode, struct jc_error *err);
 int jc_rootfs_read_file(const char *root, const char *rel, char **out, struct jc_error *err);
