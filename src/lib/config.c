@@ -165,6 +165,15 @@ static int prepare_defaults_file(struct jc_ctx *ctx, const char *path, struct jc
  * still have a value. */
 static json_t *overlay_builtin(json_t *file)
 {
+	/* Fast path for every command: a complete file needs no built-ins, whose mac_prefix
+	 * alone reads the routing table. */
+	size_t n = 0;
+	const struct jc_prop *props = jc_props(&n);
+	size_t i = 0;
+	while (i < n && json_object_get(file, props[i].name))
+		i++;
+	if (i == n)
+		return json_incref(file);
 	json_t *eff = jc_builtin_defaults();
 	json_object_update(eff, file);
 	return eff;
