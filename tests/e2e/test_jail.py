@@ -260,3 +260,58 @@ def test_start_keeps_the_users_backup(busybox):
     assert read_json(d / "config_backup.json")["notes"] == "one"
     assert read_json(d / "config.json")["last_started"] != "none"
     assert ok("get", "last_started", "web").out.strip() != "never"
+
+
+@pytest.fixture
+def stopper(busybox):
+    yield
+    jailctl("stop", "-f", "ALL")
+
+
+def test_basejail_usr_is_read_only_and_follows_the_release(busybox, stopper):
+    ok("create", "-r", "busybox", "-n", "base", "-b", "exec_start=/bin/true", "exec_stop=/bin/true")
+    ok("start", "base")
+    r = jailctl("exec", "base", "sh", "-c", "echo x > /usr/new-file")
+    assert r.rc != 0 and "Read-only file system" in r.err
+    # the jail keeps its own writable /etc
+    ok("exec", "base", "sh", "-c", "echo mine > /etc/mine")
+    # an update of the release shows in the basejail (the release is read-only on btrfs:
+    # lift that for the update, as `update` of a basejail's release would)
+    release = busybox / "iocage" / "releases" / "busybox" / "root"
+    ro = sh("btrfs", "property", "get", release, "ro", check=False).stdout.strip() == "ro=true"
+    if ro:
+        sh("btrfs", "property", "set", release, "ro", "false")
+    (release / "usr" / "release-update").write_text("v2\n")
+    if ro:
+        sh("btrfs", "property", "set", release, "ro", "true")
+    assert ok("exec", "base", "cat", "/usr/release-update").out == "v2\n"
+
+
+def test_jail_from_template_starts(busybox, stopper):
+    ok("create", "-r", "busybox", "-n", "tpl", "exec_start=/bin/true", "exec_stop=/bin/true")
+    ok("set", "template=yes", "tpl")
+    fails("start", "tpl")
+    ok("create", "-t", "tpl", "-n", "child")
+    ok("start", "child")
+    assert ok("exec", "child", "hostname").out == "child\n"
+
+
+def test_boot_at_create_starts_the_jail(busybox, stopper):
+    r = ok("create", "-r", "busybox", "-n", "boots", "boot=1", "exec_start=/bin/true")
+    assert "boots successfully created!" in r.out and "Started OK" in r.out
+    assert ok("get", "-s", "boots").out == "up\n"
+
+
+def test_set_of_a_property_that_cannot_change_while_running(busybox, stopper):
+    ok("create", "-r", "busybox", "-n", "web", "exec_start=/bin/true", "exec_stop=/bin/true")
+    ok("start", "web")
+    before = (jail_dir(busybox, "web") / "config.json").read_bytes()
+    r = fails("set", "dhcp=1", "web")
+    assert "dhcp" in r.err and "running" in r.err
+    assert (jail_dir(busybox, "web") / "config.json").read_bytes() == before
+    r = ok("set", "memoryuse=deny=256m", "web")  # a live one is applied at once
+    assert "restart" not in r.out
+    r = ok("set", "ip4_addr=vnet0|10.9.9.9/24", "web")
+    assert "requires a jail restart" in r.out
+    fails("rename", "web", "other")
+    fails("clone", "web", "-n", "copy")
