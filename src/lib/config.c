@@ -217,7 +217,8 @@ void jc_prop_changes_release(struct jc_prop_change *changes, size_t n)
 	}
 }
 
-static int check_default_change(struct jc_prop_change *c, struct jc_error *err)
+int jc_prop_change_check(struct jc_prop_change *c, bool on_default, const struct jc_prop **out,
+			 struct jc_error *err)
 {
 	const struct jc_prop *prop = jc_prop_find(c->key);
 	if (!prop)
@@ -225,11 +226,17 @@ static int check_default_change(struct jc_prop_change *c, struct jc_error *err)
 	if (prop->flags & JC_PROP_READONLY)
 		return jc_error_set(err, EPERM, "%s: read-only property, cannot be changed by the user",
 				    c->key);
-	if (prop->flags & JC_PROP_JAIL_ONLY)
+	if (on_default && (prop->flags & JC_PROP_JAIL_ONLY))
 		return jc_error_set(err, EINVAL, "%s: can only be set on a jail, not on default",
 				    c->key);
+	if (!on_default && (prop->flags & JC_PROP_DEFAULTS_ONLY))
+		return jc_error_set(err, EINVAL,
+				    "%s: can only be set on default (jailctl set %s=VALUE default)",
+				    c->key, c->key);
 	free(c->new_text);
 	c->new_text = NULL;
+	if (out)
+		*out = prop;
 	return jc_prop_validate(prop, c->value, &c->new_text, err);
 }
 
@@ -255,7 +262,7 @@ int jc_defaults_update(struct jc_ctx *ctx, struct jc_prop_change *changes, size_
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
-		r = check_default_change(&changes[i], err);
+		r = jc_prop_change_check(&changes[i], true, NULL, err);
 		if (r < 0)
 			return r;
 	}

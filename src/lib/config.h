@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "context.h"
+#include "props.h"
 #include "error.h"
 
 /* jailctl's configuration version: iocage's '29' plus jailctl's Linux additions. */
@@ -40,6 +41,9 @@ struct jc_prop_change {
 int jc_defaults_update(struct jc_ctx *ctx, struct jc_prop_change *changes, size_t n,
 		       struct jc_error *err);
 void jc_prop_changes_release(struct jc_prop_change *changes, size_t n);
+/* Look up, check the scope (default or jail) and validate one change; fills new_text. */
+int jc_prop_change_check(struct jc_prop_change *c, bool on_default, const struct jc_prop **out,
+			 struct jc_error *err);
 
 /* Effective value of key in the defaults as text (caller frees); NULL if unknown. */
 char *jc_defaults_get_text(const struct jc_ctx *ctx, const char *key);

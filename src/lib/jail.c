@@ -239,19 +239,8 @@ int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts
 static int check_jail_change(const struct jc_jail *jail, struct jc_prop_change *c, bool running,
 			     bool *restart_needed, struct jc_error *err)
 {
-	const struct jc_prop *prop = jc_prop_find(c->key);
-	if (!prop)
-		return jc_error_set(err, EINVAL, "%s: no such property", c->key);
-	if (prop->flags & JC_PROP_READONLY)
-		return jc_error_set(err, EPERM, "%s: read-only property, cannot be changed by the user",
-				    c->key);
-	if (prop->flags & JC_PROP_DEFAULTS_ONLY)
-		return jc_error_set(err, EINVAL,
-				    "%s: can only be set on default (jailctl set %s=VALUE default)",
-				    c->key, c->key);
-	free(c->new_text);
-	c->new_text = NULL;
-	int r = jc_prop_validate(prop, c->value, &c->new_text, err);
+	const struct jc_prop *prop = NULL;
+	int r = jc_prop_change_check(c, false, &prop, err);
 	if (r < 0)
 		return r;
 	if (running && (prop->flags & JC_PROP_STOPPED_ONLY))

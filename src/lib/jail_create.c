@@ -17,6 +17,7 @@
 #include "jail.h"
 #include "props.h"
 #include "release.h"
+#include "pkg.h"
 #include "rootfs.h"
 #include "storage.h"
 #include "util.h"
@@ -76,21 +77,20 @@ static char *hostname_for(const char *name)
 static int validate_props(struct jc_ctx *ctx, char **assignments, json_t *out, struct jc_error *err)
 {
 	for (size_t i = 0; assignments && assignments[i]; i++) {
-		cleanup_free char *key = NULL, *value = NULL, *norm = NULL;
+		cleanup_free char *key = NULL, *value = NULL;
 		int r = jc_prop_split_assignment(assignments[i], &key, &value, err);
 		if (r < 0)
 			return r;
-		const struct jc_prop *prop = jc_prop_find(key);
-		if (!prop)
-			return jc_error_set(err, EINVAL, "%s: no such property", key);
-		if (prop->flags & (JC_PROP_READONLY | JC_PROP_DEFAULTS_ONLY))
-			return jc_error_set(err, EPERM, "%s: cannot be set on a jail", key);
 		if (strcmp(key, "template") == 0)
 			return jc_error_set(err, EINVAL, "template: create the jail, then 'set template=yes'");
-		r = jc_prop_validate(prop, value, &norm, err);
+		struct jc_prop_change c = { .key = key, .value = value };
+		const struct jc_prop *prop = NULL;
+		r = jc_prop_change_check(&c, false, &prop, err);
+		if (r == 0)
+			json_object_set_new(out, key, jc_prop_value_to_json(prop, c.new_text));
+		jc_prop_changes_release(&c, 1);
 		if (r < 0)
 			return r;
-		json_object_set_new(out, key, jc_prop_value_to_json(prop, norm));
 	}
 	const char *ip4 = json_string_value(json_object_get(out, "ip4_addr"));
 	const char *ip6 = json_string_value(json_object_get(out, "ip6_addr"));
@@ -259,7 +259,8 @@ static int write_identity(const char *root, const struct identity *id, struct jc
 
 static int identity_cb(const char *root, void *arg, struct jc_error *err)
 {
-	return write_identity(root, arg, err);
+	int r = write_identity(root, arg, err);
+	return r < 0 ? r : jc_pkg_install_sysv_rc(root, err);
 }
 
 static int build_jail(struct jc_ctx *ctx, const char *tmp, const char *name,
