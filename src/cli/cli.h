@@ -75,6 +75,11 @@ int cmd_import(struct jc_ctx *ctx, int argc, char **argv);
 int cli_clean_jails(struct jc_ctx *ctx, bool templates);
 int cli_clean_images(struct jc_ctx *ctx);
 
+/* Package manager commands (cmd_pkg.c). */
+int cmd_pkg(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_update(struct jc_ctx *ctx, int argc, char **argv);
+int cmd_upgrade(struct jc_ctx *ctx, int argc, char **argv);
+
 /* Release listings used by `list -r` and `list -R [-s URL]` (cmd_fetch.c). */
 int cli_list_releases(struct jc_ctx *ctx, bool scripting, bool json);
 int cli_list_remote(struct jc_ctx *ctx, const char *server, bool scripting, bool json);

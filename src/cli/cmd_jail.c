@@ -7,7 +7,9 @@
 
 #include "cli.h"
 #include "jail.h"
+#include "pkg.h"
 #include "runtime.h"
+#include "update.h"
 #include "util.h"
 
 static int parse_create_opts(int argc, char **argv, struct jc_create_opts *o)
@@ -68,20 +70,50 @@ static bool wants_boot(struct jc_ctx *ctx, const char *name)
 	return boot;
 }
 
+/* create -p: install the packages in a new jail; any failure destroys it. */
+static int provision(struct jc_ctx *ctx, const char *name, char **pkgs)
+{
+	struct jc_error err = { 0 };
+	struct jc_jail *jail = NULL;
+	int r = jc_jail_open_exact(ctx, name, false, &jail, &err);
+	if (r == 0)
+		r = jc_pkg_provision(ctx, jail, pkgs, &err);
+	if (r < 0 && jail) {
+		struct jc_error ignore = { 0 };
+		struct jc_run_state st = { 0 };
+		if (jc_runtime_status(ctx, jail, &st, &ignore) == 0 && st.running)
+			jc_runtime_stop(ctx, jail, true, &ignore);
+		if (jc_jail_destroy(ctx, jail, &ignore) < 0)
+			jc_warning(ctx, "%s: could not destroy the new jail: %s", name, ignore.msg);
+	}
+	jc_jail_free(jail);
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
 int cmd_create(struct jc_ctx *ctx, int argc, char **argv)
 {
 	struct jc_create_opts o = { 0 };
 	int r = parse_create_opts(argc, argv, &o);
 	if (r)
 		return r;
-	if (o.pkglist)
-		return cli_failf("create: -p (package list) needs the jail's package manager: use 'jailctl pkg' after creating");
 	struct jc_error err = { 0 };
+	cleanup_strv char **pkgs = NULL;
+	if (o.pkglist && jc_pkglist_load(o.pkglist, &pkgs, &err) < 0)
+		return cli_fail(&err);
 	cleanup_strv char **names = NULL;
 	if (jc_jail_create(ctx, &o, &names, &err) < 0)
 		return cli_fail(&err);
 	int rc = 0;
 	for (size_t i = 0; names[i]; i++) {
+		if (pkgs) {
+			/* Started, provisioned and stopped again unless boot=1. */
+			if (provision(ctx, names[i], pkgs) != 0)
+				rc = EXIT_FAIL;
+			else
+				printf("%s successfully created!\n", names[i]);
+			fflush(stdout);
+			continue;
+		}
 		printf("%s successfully created!\n", names[i]);
 		fflush(stdout);
 		/* boot=1 at create starts the jail, as iocage does. */

@@ -62,7 +62,7 @@ static const struct cli_command commands[] = {
 	  "  -r, --base       releases and downloads\n"
 	  "  -f, --force      do not ask for confirmation" },
 	{ "create", cmd_create,
-	  "-r RELEASE|-t TEMPLATE|-e [-n NAME] [-b|-B] [-c COUNT] [-s] [-u UUID] [-S PROXY] [PROP=VAL...]",
+	  "-r RELEASE|-t TEMPLATE|-e [-n NAME] [-b|-B] [-c COUNT] [-s] [-u UUID] [-S PROXY] [-p PKGLIST] [PROP=VAL...]",
 	  "Create jails",
 	  "  -r, --release REL    release to clone (fetched when missing)\n"
 	  "  -t, --template T     clone template T\n"
@@ -74,6 +74,9 @@ static const struct cli_command commands[] = {
 	  "  -s, --short          8-character UUID name\n"
 	  "  -u, --uuid UUID      use this UUID4 as name\n"
 	  "  -S, --proxy URL      http(s)_proxy for the jail\n"
+	  "  -p, --pkglist FILE   JSON {\"pkgs\": [...]}: start the jail, install them with\n"
+	  "                       its package manager, stop it again (unless boot=1); on\n"
+	  "                       failure the new jail is destroyed\n"
 	  "Names: letters, digits, '.', '_', '-'; at most 63 characters." },
 	{ "rename", cmd_rename, "JAIL NEW_NAME", "Rename a stopped jail", NULL },
 	{ "clone", cmd_clone, "SOURCE -n NEW_NAME [PROP=VAL...]",
@@ -144,6 +147,26 @@ static const struct cli_command commands[] = {
 	  "  -p, --path PATH  the image file, or a directory to look in\n"
 	  "The checksum (.sha256 beside the image) is verified and every member checked\n"
 	  "before the jail appears. An exported template is imported as a jail." },
+	{ "pkg", cmd_pkg, "JAIL ARGS...",
+	  "Run the release's package manager in a running jail",
+	  "apt-get (Debian) or apk (Alpine), found in the jail root, run as root with a clean\n"
+	  "environment plus the jail's http_proxy/https_proxy. The jail needs a network\n"
+	  "(ip4=inherit, an address, vnet, dhcp or nat). The exit status is the manager's.\n"
+	  "The busybox release has no package manager." },
+	{ "update", cmd_update, "[-P] JAIL",
+	  "Upgrade the packages of a jail, rolling back on failure",
+	  "Takes the snapshot ioc_update_<UTC date>, starts the jail if needed, runs\n"
+	  "apt-get update && apt-get -y upgrade (or apk upgrade), and on failure stops the\n"
+	  "jail and rolls it back to the snapshot. The jail ends as it was (running or not).\n"
+	  "  -P, --pkgs  accepted for iocage compatibility (packages are always updated)\n"
+	  "Basejails and busybox jails are refused." },
+	{ "upgrade", cmd_upgrade, "-r RELEASE JAIL",
+	  "Move a jail to another release",
+	  "  -r, --release REL  the new release\n"
+	  "Basejail: its read-only system mounts move to releases/REL (fetch REL first).\n"
+	  "Debian clone jail (debian-N to debian-M, M > N): the apt suite is changed and\n"
+	  "apt-get -y full-upgrade runs. Snapshot ioc_upgrade_<UTC date>, rolled back on\n"
+	  "failure. Anything else is refused." },
 	{ "help", cmd_help, "[COMMAND]", "Show help for jailctl or one command", NULL },
 };
 

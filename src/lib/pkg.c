@@ -232,3 +232,36 @@ const char *jc_pkg_debian_suite(const char *release)
 {
 	return release ? jc_debian_suite(release) : NULL;
 }
+
+static const char sysv_rc[] =
+	"#!/bin/sh\n"
+	"# Written by jailctl at create: starts the services enabled for runlevel 2\n"
+	"# (/etc/rc2.d/S*, as update-rc.d links them), then /etc/rc.local if executable.\n"
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+	"export PATH\n"
+	"for s in /etc/rc2.d/S*; do\n"
+	"\t[ -x \"$s\" ] && \"$s\" start\n"
+	"done\n"
+	"[ -x /etc/rc.local ] && /etc/rc.local\n"
+	"exit 0\n";
+
+static const char sysv_rc_shutdown[] =
+	"#!/bin/sh\n"
+	"# Written by jailctl at create: stops the runlevel-2 services in reverse order.\n"
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+	"export PATH\n"
+	"for s in $(ls -r /etc/rc2.d/ 2>/dev/null); do\n"
+	"\tcase \"$s\" in S*) [ -x \"/etc/rc2.d/$s\" ] && \"/etc/rc2.d/$s\" stop ;; esac\n"
+	"done\n"
+	"exit 0\n";
+
+int jc_pkg_install_sysv_rc(const char *root, struct jc_error *err)
+{
+	if (!has_file(root, "etc/init.d") || has_file(root, "etc/rc"))
+		return 0;
+	int r = jc_rootfs_write_file(root, "etc/rc", sysv_rc, strlen(sysv_rc), 0755, err);
+	if (r == 0 && !has_file(root, "etc/rc.shutdown"))
+		r = jc_rootfs_write_file(root, "etc/rc.shutdown", sysv_rc_shutdown,
+					 strlen(sysv_rc_shutdown), 0755, err);
+	return r;
+}

@@ -37,3 +37,9 @@ void jc_pkg_steps_free(char ***steps);
 char *jc_apt_sources_rewrite(const char *text, const char *old_suite, const char *new_suite);
 /* debian-11 -> bullseye, debian-12 -> bookworm, debian-13 -> trixie; else NULL. */
 const char *jc_pkg_debian_suite(const char *release);
+
+/* Releases with SysV-style /etc/init.d but no /etc/rc (Debian): write a FreeBSD-style
+ * /etc/rc that starts the runlevel-2 services (/etc/rc2.d/S*, in order, then an
+ * executable /etc/rc.local) and /etc/rc.shutdown that stops them in reverse order, so
+ * the default exec_start "/bin/sh /etc/rc" works. Nothing is written otherwise (0). */
+int jc_pkg_install_sysv_rc(const char *root, struct jc_error *err);
