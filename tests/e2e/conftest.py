@@ -196,6 +196,21 @@ def pool(request, pools):
     return p
 
 
+def machine_netns():
+    """The machine's network namespace, for the slow tests that reach the host's apt mirror:
+    PID 1's, or where that cannot be read (a PID 1 that is not dumpable, as on some VMs), the
+    one of the process that started the suite: tests/e2e/run unshares the pytest process
+    itself, so its parent is still outside."""
+    for pid in (1, os.getppid()):
+        path = f"/proc/{pid}/ns/net"
+        try:
+            os.readlink(path)
+            return path
+        except OSError:
+            continue
+    pytest.skip("cannot open the machine's network namespace")
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import JAILCTL, fails, jailctl, ok, read_json
+from conftest import JAILCTL, fails, jailctl, ok, read_json, machine_netns
 
 FAIL_APT = "#!/bin/sh\necho \"$@\" >> /var/log/fake-apt.log\necho broken > /etc/broken-by-apt\nexit 1\n"
 GOOD_APT = "#!/bin/sh\necho \"$@\" >> /var/log/fake-apt.log\nexit 0\n"
@@ -206,17 +206,6 @@ def test_basejail_upgrade_switches_mounts(pool, tmp_path):
 
 
 # ---- Debian (real network) ----
-
-def machine_netns():
-    for pid in (1, os.getppid()):
-        path = f"/proc/{pid}/ns/net"
-        try:
-            os.readlink(path)
-            return path
-        except OSError:
-            continue
-    pytest.skip("cannot open the machine's network namespace")
-
 
 @pytest.mark.slow
 def test_debian_pkg_install_nginx(tmp_path):

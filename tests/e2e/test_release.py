@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import JAILCTL, fails, jailctl, ok, read_json, sh
+from conftest import JAILCTL, fails, jailctl, ok, read_json, sh, machine_netns
 from servers import SimpleStreams, http_server  # noqa: F401 (fixture)
 
 ARCHES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "armhf", "ppc64le": "ppc64el",
@@ -452,20 +452,6 @@ def test_leftovers_of_killed_fetches_are_removed(pool):
 
 
 # ---- Debian via debootstrap (real network) ----
-
-def machine_netns():
-    """The machine's network namespace: PID 1's, or where that cannot be read (a PID 1
-    that is not dumpable, as on some VMs), the one of the process that started the suite:
-    tests/e2e/run unshares the pytest process itself, so its parent is still outside."""
-    for pid in (1, os.getppid()):
-        path = f"/proc/{pid}/ns/net"
-        try:
-            os.readlink(path)
-            return path
-        except OSError:
-            continue
-    pytest.skip("cannot open the machine's network namespace")
-
 
 @pytest.mark.slow
 def test_fetch_debian_with_debootstrap(tmp_path):
