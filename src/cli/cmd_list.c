@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "net.h"
 #include "props.h"
 #include "runtime.h"
 #include "util.h"
@@ -168,6 +169,15 @@ static void fill_state(struct jc_ctx *ctx, const char *name, char **cells)
 	cells[0] = xasprintf("%d", st.jid);
 	free(cells[3]);
 	cells[3] = xstrdup("up");
+	/* A running DHCP jail: the lease it holds now (issue: "DHCP and the live address"). */
+	if (jc_streq(cells[6], "DHCP")) {
+		cleanup_free char *live = jc_net_live_ip4(ctx, NULL, st.init_pid);
+		if (live && *live) {
+			live[strcspn(live, "/")] = '\0';
+			free(cells[6]);
+			cells[6] = xasprintf("DHCP (%s)", live);
+		}
+	}
 }
 
 static int column_index(const char *const *cols, size_t n, const char *key)

@@ -340,7 +340,11 @@ def dnsmasq(blab, tmp_path):
         f"--dhcp-option=3,{LAN}.254", f"--dhcp-leasefile={tmp_path}/leases",
         "--pid-file=", "--log-facility=-"], stderr=subprocess.DEVNULL)
     blab.procs.append(proc)
-    time.sleep(0.2)
+    # ready once it has bound the DHCP port (0x0043) in this namespace
+    deadline = time.monotonic() + 10
+    while ":0043 " not in Path("/proc/net/udp").read_text():
+        assert proc.poll() is None and time.monotonic() < deadline, "dnsmasq did not start"
+        time.sleep(0.01)
     yield proc
 
 
@@ -355,7 +359,7 @@ def test_dhcp_lease_then_clean_failure_without_a_server(dnsmasq, blab):
     assert f"default via {LAN}.254" in jsh("d", "ip route").out
     assert jsh("d", f"timeout 5 wget -q -O - http://{UPSTREAM}:8000/").out == addr[:-3]
     row = [l.split("\t") for l in ok("list", "-h").out.splitlines() if l.split("\t")[1] == "d"][0]
-    assert row[4] == "DHCP"
+    assert row[4] == f"DHCP ({addr[:-3]})"  # the live lease of a running DHCP jail
     client = net_record("d")["dhcp"][0][0]
     assert pid_alive(client)
     ok("stop", "d")
