@@ -63,23 +63,29 @@ static bool pid_alive(long pid)
 }
 
 /* The pid after the last '-' of a leftover name, or 0. */
+/* NAME.tmp.PID: the temp file of an interrupted jc_write_file_atomic. */
+static bool is_atomic_temp(const char *name, long *pid)
+{
+	const char *dot = strrchr(name, '.');
+	size_t len = dot ? (size_t)(dot - name) : 0;
+	return len >= 4 && strncmp(dot - 4, ".tmp", 4) == 0 && jc_parse_long(dot + 1, pid) == 0;
+}
+
 static long leftover_pid(const char *name)
 {
-	const char *dash = strrchr(name, '-');
 	long pid = 0;
+	if (is_atomic_temp(name, &pid))
+		return pid;
+	const char *dash = strrchr(name, '-');
 	if (!dash || jc_parse_long(dash + 1, &pid) < 0)
 		return 0;
 	return pid;
 }
 
-/* Remove a snapshot directory: its root dataset through the back end, then the rest. */
+/* Remove a snapshot directory: the same shape as a jail directory (root dataset plus files). */
 static int destroy_snapshot_dir(struct jc_ctx *ctx, const char *dir, struct jc_error *err)
 {
-	cleanup_free char *root = xasprintf("%s/root", dir);
-	int r = ctx->storage->destroy(root, err);
-	if (r == 0)
-		r = jc_storage_dir.destroy(dir, err);
-	return r;
+	return jc_jail_remove_dir(ctx, dir, err);
 }
 
 /* ---- meta.json ---- */
@@ -512,6 +518,12 @@ static void clean_entry(struct jc_ctx *ctx, struct jc_jail *jail, const char *ba
 	if (pid == 0 || pid_alive(pid))
 		return;
 	cleanup_free char *path = xasprintf("%s/%s", base, name);
+	long ignored = 0;
+	if (is_atomic_temp(name, &ignored)) {
+		/* The marker was never complete, so no rollback had begun. */
+		unlink(path);
+		return;
+	}
 	if (rollback) {
 		resume_rollback(ctx, jail, path);
 		return;

@@ -493,6 +493,33 @@ def test_sigkill_during_snapshot(web):
     assert len((data_dir(web, "web") / "big").read_bytes()) == 50 << 20
 
 
+def test_sigkill_during_rollback(web):
+    """A rollback killed half-way leaves the jail whole (old or new contents, never a mix);
+    the next command finishes the rollback, and the jail starts."""
+    d = data_dir(web, "web")
+    write_random(d / "big", 50)
+    (d / "marker").write_text("snapshot")
+    ok("snapshot", "-n", "s1", "web")
+    expected = (d / "big").read_bytes()
+    (data_dir(web, "web") / "marker").write_text("later")
+    jdir = jail_dir(web, "web")
+    in_progress = lambda: (any(n.startswith(".rollback-") for n in entries(jdir / ".snapshots"))
+                           or any(".restore-" in n for n in entries(jdir)))
+    kill_when(["rollback", "-n", "s1", "-f", "web"], in_progress)
+    snap_rows("web")                              # the next command finishes or undoes it
+    assert not in_progress(), (entries(jdir), entries(jdir / ".snapshots"))
+    assert [l.split("\t")[1] for l in ok("list", "-H").out.splitlines()] == ["web"]
+    after = data_dir(web, "web")
+    assert (after / "marker").read_text() in ("snapshot", "later")
+    if (after / "marker").read_text() == "snapshot":
+        assert (after / "big").read_bytes() == expected
+    ok("rollback", "-n", "s1", "-f", "web")      # and it can still be rolled back
+    assert (data_dir(web, "web") / "marker").read_text() == "snapshot"
+    assert (data_dir(web, "web") / "big").read_bytes() == expected
+    ok("start", "web")
+    ok("stop", "web")
+
+
 def test_sigkill_during_export(web):
     write_random(data_dir(web, "web") / "big", 50)
     images = web / "iocage" / "images"
