@@ -11,6 +11,7 @@ import ctypes
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -121,20 +122,49 @@ def test_namespaces(tmp_path):
         os.chdir(cwd)
 
 
+def _remove_jail_cgroups(pool_id, name):
+    """The cgroups of a jail whose init was killed behind jailctl's back (leaf first)."""
+    leaf = f"jailctl-{pool_id}-{name}"
+    for parent in Path("/sys/fs/cgroup").glob("*/jailctl"):
+        cg = parent / leaf
+        if not cg.is_dir():
+            continue
+        for sub in sorted((d for d in cg.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+            try:
+                sub.rmdir()
+            except OSError:
+                pass
+        try:
+            cg.rmdir()
+        except OSError:
+            pass
+
+
 def _stop_leftover_jails():
     """A failed test may leave jails running; their inits would outlive the test's
-    namespaces. Stop them through jailctl, then kill whatever the state still names."""
+    namespaces. Stop them through jailctl, then kill whatever the state still names and
+    remove its cgroups."""
     subprocess.run([JAILCTL, "stop", "-f", "ALL"], capture_output=True, timeout=120)
-    for state in Path("/run/jailctl").rglob("*.json"):
+    for state in Path("/run/jailctl").glob("*/*.json"):
         try:
             pid = json.loads(state.read_text()).get("init_pid")
         except (OSError, ValueError, AttributeError):
             continue
-        if isinstance(pid, int) and pid > 1:
-            try:
-                os.kill(pid, 9)
-            except OSError:
-                pass
+        if not isinstance(pid, int) or pid <= 1:
+            continue
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            try:  # a zombie nobody reaps (PID 1 here does not) has let go of its cgroups
+                if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                    break
+            except (OSError, IndexError):
+                break
+            time.sleep(0.01)
+        _remove_jail_cgroups(state.parent.name, state.stem)
 
 
 class Pools:
