@@ -198,11 +198,17 @@ static int column_of(const char *const *cols, size_t n, const char *key)
 	return -1;
 }
 
-static void print_json(json_t *arr)
+/* Print a listing as JSON or as the table, then free both. */
+static void emit_listing(struct cli_table *t, json_t *arr, const struct table_opts *o)
 {
-	cleanup_free char *text = jc_json_dump(arr);
-	fputs(text, stdout);
+	if (o->json) {
+		cleanup_free char *text = jc_json_dump(arr);
+		fputs(text, stdout);
+	} else {
+		cli_table_print(t, o->scripting);
+	}
 	json_decref(arr);
+	cli_table_free(t);
 }
 
 static void print_snaps(const struct jc_ctx *ctx, const struct jc_jail *jail,
@@ -222,13 +228,7 @@ static void print_snaps(const struct jc_ctx *ctx, const struct jc_jail *jail,
 						     s[i].created_text, "rsize", (json_int_t)s[i].rsize,
 						     "used", (json_int_t)s[i].used));
 	}
-	if (o->json)
-		print_json(arr);
-	else
-		cli_table_print(t, o->scripting);
-	if (!o->json)
-		json_decref(arr);
-	cli_table_free(t);
+	emit_listing(t, arr, o);
 }
 
 int cmd_snaplist(struct jc_ctx *ctx, int argc, char **argv)
@@ -300,13 +300,7 @@ static void print_df(const struct jc_df_row *rows, size_t n, const struct table_
 						     "qta", rows[i].qta, "use", (json_int_t)rows[i].used,
 						     "ava", (json_int_t)rows[i].avail));
 	}
-	if (o->json)
-		print_json(arr);
-	else
-		cli_table_print(t, o->scripting);
-	if (!o->json)
-		json_decref(arr);
-	cli_table_free(t);
+	emit_listing(t, arr, o);
 }
 
 int cmd_df(struct jc_ctx *ctx, int argc, char **argv)
