@@ -1,4 +1,4 @@
-/* libcurl downloads with resume and retries, and sha256 with OpenSSL EVP.
+/* libcurl downloads with resume and retries; file checksums through sha256.c.
  * curl_global_init/cleanup are paired in every public call: they are reference
  * counted and thread-safe in the libcurl we build against (>= 7.84), which keeps the
  * library free of global state at the cost of re-initialising TLS per fetch.
@@ -12,7 +12,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sha256.h"
 #include "util.h"
 
 enum { DEFAULT_RETRIES = 3 };
@@ -402,34 +402,7 @@ int jc_sha256_file(const char *path, char hex[65], struct jc_error *err)
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return jc_error_errno(err, errno, "%s", path);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		abort();
-	enum { BUFSZ = 1 << 20 };
-	cleanup_free unsigned char *buf = xmalloc(BUFSZ);
-	int r = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf, BUFSZ);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = jc_error_errno(err, errno, "%s: read", path);
-			break;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(md, buf, (size_t)n);
-	}
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	EVP_DigestFinal_ex(md, digest, &dlen);
-	EVP_MD_CTX_free(md);
-	if (r < 0)
-		return r;
-	for (unsigned i = 0; i < dlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-	hex[64] = '\0';
-	return 0;
+	return jc_sha256_fd(fd, path, hex, err);
 }
 
 bool jc_sha256_valid(const char *hex)

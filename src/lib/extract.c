@@ -4,11 +4,10 @@
  * why ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS is not passed: absolute member names
  * are refused by jc_member_normalize before re-rooting, which is stricter anyway.
  * Owners are taken numerically from the archive (no name lookup on the host, whose
- * users have nothing to do with the release's /etc/passwd). */
+ * users have nothing to do with the release's /etc/passwd). libarchive is loaded per
+ * extraction (archive_api.h). */
 #include "extract.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_api.h"
 #include "util.h"
 
 #define EXTRACT_FLAGS (ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | \
@@ -109,11 +109,22 @@ static int check_hardlink(int root_fd, const char *member, const char *target, c
 	return 0;
 }
 
+struct extract_run {
+	const struct jc_archive_api *a;
+	struct archive *in, *out;
+	int root_fd;
+	const char *root;
+	const char *label;
+	uint64_t total;
+	jc_progress_fn progress;
+	void *user;
+};
+
 /* Check one entry and re-root its paths under root. *skip for the root entry itself. */
-static int place_entry(struct archive_entry *e, int root_fd, const char *root, bool *skip,
-		       struct jc_error *err)
+static int place_entry(const struct jc_archive_api *a, struct archive_entry *e, int root_fd,
+		       const char *root, bool *skip, struct jc_error *err)
 {
-	const char *name = archive_entry_pathname(e);
+	const char *name = a->archive_entry_pathname(e);
 	if (!name)
 		return jc_error_set(err, EINVAL, "member with an unreadable name");
 	cleanup_free char *rel = NULL;
@@ -126,89 +137,83 @@ static int place_entry(struct archive_entry *e, int root_fd, const char *root, b
 	r = jc_member_check_parents(root_fd, rel, err);
 	if (r < 0)
 		return r;
-	const char *link = archive_entry_hardlink(e);
+	const char *link = a->archive_entry_hardlink(e);
 	if (link) {
 		cleanup_free char *target = NULL;
 		r = check_hardlink(root_fd, name, link, &target, err);
 		if (r < 0)
 			return r;
 		cleanup_free char *abs_target = xasprintf("%s/%s", root, target);
-		archive_entry_copy_hardlink(e, abs_target);
+		a->archive_entry_copy_hardlink(e, abs_target);
 	}
 	cleanup_free char *abs = xasprintf("%s/%s", root, rel);
-	archive_entry_copy_pathname(e, abs);
+	a->archive_entry_copy_pathname(e, abs);
 	return 0;
 }
 
-static int copy_data(struct archive *in, struct archive *out, const char *member,
-		     struct jc_error *err)
+static int copy_data(const struct jc_archive_api *a, struct archive *in, struct archive *out,
+		     const char *member, struct jc_error *err)
 {
 	for (;;) {
 		const void *buf;
 		size_t size;
 		la_int64_t off;
-		int r = archive_read_data_block(in, &buf, &size, &off);
+		int r = a->archive_read_data_block(in, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return jc_error_set(err, EIO, "member '%s': %s", member, archive_error_string(in));
-		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN)
-			return jc_error_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
-					    "member '%s': %s", member, archive_error_string(out));
+			return jc_error_set(err, EIO, "member '%s': %s", member, a->archive_error_string(in));
+		if (a->archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN)
+			return jc_error_set(err, a->archive_errno(out) > 0 ? a->archive_errno(out) : EIO,
+					    "member '%s': %s", member, a->archive_error_string(out));
 	}
 }
 
-static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *e,
-			 int root_fd, const char *root, struct jc_error *err)
+static int extract_entry(const struct extract_run *x, struct archive_entry *e,
+			 struct jc_error *err)
 {
-	cleanup_free char *member = printable(archive_entry_pathname(e) ?
-					      archive_entry_pathname(e) : "");
+	const struct jc_archive_api *a = x->a;
+	struct archive *in = x->in, *out = x->out;
+	cleanup_free char *member = printable(a->archive_entry_pathname(e) ?
+					      a->archive_entry_pathname(e) : "");
 	bool skip = false;
-	int r = place_entry(e, root_fd, root, &skip, err);
+	int r = place_entry(a, e, x->root_fd, x->root, &skip, err);
 	if (r < 0 || skip)
 		return r;
-	if (archive_write_header(out, e) < ARCHIVE_WARN)
-		return jc_error_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
-				    "member '%s': %s", member, archive_error_string(out));
-	if (archive_entry_size(e) > 0) {
-		r = copy_data(in, out, member, err);
+	if (a->archive_write_header(out, e) < ARCHIVE_WARN)
+		return jc_error_set(err, a->archive_errno(out) > 0 ? a->archive_errno(out) : EIO,
+				    "member '%s': %s", member, a->archive_error_string(out));
+	if (a->archive_entry_size(e) > 0) {
+		r = copy_data(a, in, out, member, err);
 		if (r < 0)
 			return r;
 	}
-	if (archive_write_finish_entry(out) < ARCHIVE_WARN)
-		return jc_error_set(err, archive_errno(out) > 0 ? archive_errno(out) : EIO,
-				    "member '%s': %s", member, archive_error_string(out));
+	if (a->archive_write_finish_entry(out) < ARCHIVE_WARN)
+		return jc_error_set(err, a->archive_errno(out) > 0 ? a->archive_errno(out) : EIO,
+				    "member '%s': %s", member, a->archive_error_string(out));
 	return 0;
 }
 
-struct extract_run {
-	struct archive *in, *out;
-	int root_fd;
-	const char *root;
-	const char *label;
-	uint64_t total;
-	jc_progress_fn progress;
-	void *user;
-};
-
 static int extract_all(struct extract_run *x, struct jc_error *err)
 {
+	const struct jc_archive_api *a = x->a;
 	for (;;) {
 		struct archive_entry *e;
-		int r = archive_read_next_header(x->in, &e);
+		int r = a->archive_read_next_header(x->in, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return jc_error_set(err, EIO, "%s", archive_error_string(x->in));
-		r = extract_entry(x->in, x->out, e, x->root_fd, x->root, err);
+			return jc_error_set(err, EIO, "%s", a->archive_error_string(x->in));
+		r = extract_entry(x, e, err);
 		if (r < 0)
 			return r;
 		if (x->progress)
-			x->progress(x->user, x->label, (uint64_t)archive_filter_bytes(x->in, -1), x->total);
+			x->progress(x->user, x->label, (uint64_t)a->archive_filter_bytes(x->in, -1),
+				    x->total);
 	}
 	/* Closing applies the deferred directory modes and times. */
-	if (archive_write_close(x->out) < ARCHIVE_WARN)
-		return jc_error_set(err, EIO, "%s", archive_error_string(x->out));
+	if (a->archive_write_close(x->out) < ARCHIVE_WARN)
+		return jc_error_set(err, EIO, "%s", a->archive_error_string(x->out));
 	return 0;
 }
 
@@ -224,26 +229,30 @@ int jc_extract_archive(const char *archive, const char *root, const char *what,
 	struct stat st;
 	if (stat(archive, &st) < 0)
 		return jc_error_errno(err, errno, "%s", archive);
+	cleanup_archive_api struct jc_archive_api api = { 0 };
+	int r = jc_archive_api_open(&api, err);
+	if (r < 0)
+		return r;
+	const struct jc_archive_api *a = &api;
 	cleanup_free char *label = xasprintf("Extracting: %s", what);
 	struct extract_run x = {
-		.in = archive_read_new(), .out = archive_write_disk_new(), .root_fd = root_fd,
-		.root = real, .label = label, .total = (uint64_t)st.st_size,
+		.a = a, .in = a->archive_read_new(), .out = a->archive_write_disk_new(),
+		.root_fd = root_fd, .root = real, .label = label, .total = (uint64_t)st.st_size,
 		.progress = progress, .user = user,
 	};
 	if (!x.in || !x.out)
 		abort();
-	archive_read_support_filter_all(x.in);
-	archive_read_support_format_tar(x.in);
-	archive_write_disk_set_options(x.out, EXTRACT_FLAGS);
-	int r;
+	a->archive_read_support_filter_all(x.in);
+	a->archive_read_support_format_tar(x.in);
+	a->archive_write_disk_set_options(x.out, EXTRACT_FLAGS);
 	if (progress)
 		progress(user, label, 0, x.total);
-	if (archive_read_open_filename(x.in, archive, 1 << 16) != ARCHIVE_OK)
-		r = jc_error_set(err, EIO, "%s", archive_error_string(x.in));
+	if (a->archive_read_open_filename(x.in, archive, 1 << 16) != ARCHIVE_OK)
+		r = jc_error_set(err, EIO, "%s", a->archive_error_string(x.in));
 	else
 		r = extract_all(&x, err);
-	archive_read_free(x.in);
-	archive_write_free(x.out);
+	a->archive_read_free(x.in);
+	a->archive_write_free(x.out);
 	if (r < 0)
 		return jc_error_wrap(err, "%s", what);
 	return 0;

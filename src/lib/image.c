@@ -2,12 +2,9 @@
  * a writer that hashes what it writes, so the checksum costs no second pass. */
 #include "image.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive_api.h"
 #include "copytree.h"
 #include "fileio.h"
 #include "runtime.h"
+#include "sha256.h"
 #include "util.h"
 
 enum { COPY_BUF = 1 << 16 };
@@ -30,16 +29,17 @@ struct export_job {
 	const char *tmp_sum;
 	const char *file_name;   /* NAME_DATE.tar.zst, for the checksum line */
 	pid_t parent;
+	const struct jc_archive_api *a;
+	struct jc_sha256 *sha;   /* of the bytes written */
 	/* filled while writing */
 	int fd;
-	EVP_MD_CTX *md;
 	int write_errno;
 	struct archive *out;
 	struct archive_entry_linkresolver *links;
 	char *buf;
 };
 
-static la_ssize_t write_cb(struct archive *a, void *user, const void *data, size_t len)
+static la_ssize_t write_cb(struct archive *ar, void *user, const void *data, size_t len)
 {
 	struct export_job *job = user;
 	const char *p = data;
@@ -50,38 +50,42 @@ static la_ssize_t write_cb(struct archive *a, void *user, const void *data, size
 			continue;
 		if (n < 0) {
 			job->write_errno = errno;
-			archive_set_error(a, errno, "%s: %s", job->tmp_archive, strerror(errno));
+			job->a->archive_set_error(ar, errno, "%s: %s", job->tmp_archive, strerror(errno));
 			return -1;
 		}
 		p += n;
 		left -= (size_t)n;
 	}
-	EVP_DigestUpdate(job->md, data, len);
+	jc_sha256_update(job->sha, data, len);
 	return (la_ssize_t)len;
 }
 
-static int archive_fail(struct archive *a, struct jc_error *err, const char *what)
+static int archive_fail(const struct export_job *job, struct archive *ar, struct jc_error *err,
+			const char *what)
 {
-	int code = archive_errno(a) > 0 ? archive_errno(a) : EIO;
-	return jc_error_set(err, code, "%s: %s", what, archive_error_string(a));
+	const struct jc_archive_api *a = job->a;
+	int code = a->archive_errno(ar) > 0 ? a->archive_errno(ar) : EIO;
+	return jc_error_set(err, code, "%s: %s", what, a->archive_error_string(ar));
 }
 
 static int write_header(struct export_job *job, struct archive_entry *e, struct jc_error *err)
 {
-	int r = archive_write_header(job->out, e);
+	const struct jc_archive_api *a = job->a;
+	int r = a->archive_write_header(job->out, e);
 	if (r < ARCHIVE_WARN)
-		return archive_fail(job->out, err, archive_entry_pathname(e));
+		return archive_fail(job, job->out, err, a->archive_entry_pathname(e));
 	return 0;
 }
 
 static int write_bytes(struct export_job *job, const void *data, size_t len, const char *what,
 		       struct jc_error *err)
 {
+	const struct jc_archive_api *a = job->a;
 	const char *p = data;
 	while (len > 0) {
-		la_ssize_t n = archive_write_data(job->out, p, len);
+		la_ssize_t n = a->archive_write_data(job->out, p, len);
 		if (n <= 0)
-			return archive_fail(job->out, err, what);
+			return archive_fail(job, job->out, err, what);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -106,17 +110,18 @@ static int write_zeros(struct export_job *job, int64_t count, const char *what, 
 static int copy_disk_data(struct export_job *job, struct archive *disk, struct archive_entry *e,
 			  struct jc_error *err)
 {
-	const char *what = archive_entry_pathname(e);
-	int64_t done = 0, size = archive_entry_size(e);
+	const struct jc_archive_api *a = job->a;
+	const char *what = a->archive_entry_pathname(e);
+	int64_t done = 0, size = a->archive_entry_size(e);
 	for (;;) {
 		const void *buf;
 		size_t len;
 		la_int64_t off;
-		int r = archive_read_data_block(disk, &buf, &len, &off);
+		int r = a->archive_read_data_block(disk, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return archive_fail(disk, err, what);
+			return archive_fail(job, disk, err, what);
 		if (off > done && (r = write_zeros(job, off - done, what, err)) < 0)
 			return r;
 		if ((r = write_bytes(job, buf, len, what, err)) < 0)
@@ -131,19 +136,20 @@ static int copy_disk_data(struct export_job *job, struct archive *disk, struct a
 static int export_disk_entry(struct export_job *job, struct archive *disk, struct archive_entry *e,
 			     const char *root, struct jc_error *err)
 {
-	if (archive_entry_filetype(e) == AE_IFSOCK)
+	const struct jc_archive_api *a = job->a;
+	if (a->archive_entry_filetype(e) == AE_IFSOCK)
 		return 0;
-	const char *path = archive_entry_pathname(e);
+	const char *path = a->archive_entry_pathname(e);
 	size_t rl = strlen(root);
 	if (!path || strncmp(path, root, rl) != 0)
 		return jc_error_set(err, EIO, "%s: unexpected path from the tree walk", path ? path : "?");
 	cleanup_free char *name = xasprintf("%s/root%s", job->jail->name, path + rl);
-	archive_entry_copy_pathname(e, name);
+	a->archive_entry_copy_pathname(e, name);
 	struct archive_entry *sparse = NULL;
-	archive_entry_linkify(job->links, &e, &sparse);
+	a->archive_entry_linkify(job->links, &e, &sparse);
 	int r = write_header(job, e, err);
-	bool data = archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) &&
-		    archive_entry_size(e) > 0;
+	bool data = a->archive_entry_filetype(e) == AE_IFREG && !a->archive_entry_hardlink(e) &&
+		    a->archive_entry_size(e) > 0;
 	if (r == 0 && data)
 		r = copy_disk_data(job, disk, e, err);
 	return r;
@@ -151,50 +157,53 @@ static int export_disk_entry(struct export_job *job, struct archive *disk, struc
 
 static int walk_root(struct export_job *job, const char *root, struct jc_error *err)
 {
-	struct archive *disk = archive_read_disk_new();
-	struct archive_entry *e = archive_entry_new();
+	const struct jc_archive_api *a = job->a;
+	struct archive *disk = a->archive_read_disk_new();
+	struct archive_entry *e = a->archive_entry_new();
 	if (!disk || !e)
 		abort();
-	archive_read_disk_set_symlink_physical(disk);
-	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+	a->archive_read_disk_set_symlink_physical(disk);
+	a->archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 	int r = 0;
-	if (archive_read_disk_open(disk, root) != ARCHIVE_OK)
-		r = archive_fail(disk, err, root);
+	if (a->archive_read_disk_open(disk, root) != ARCHIVE_OK)
+		r = archive_fail(job, disk, err, root);
 	while (r == 0) {
-		archive_entry_clear(e);
-		int ar = archive_read_next_header2(disk, e);
+		a->archive_entry_clear(e);
+		int ar = a->archive_read_next_header2(disk, e);
 		if (ar == ARCHIVE_EOF)
 			break;
 		if (ar < ARCHIVE_WARN) {
-			r = archive_fail(disk, err, root);
+			r = archive_fail(job, disk, err, root);
 			break;
 		}
-		if (archive_entry_filetype(e) == AE_IFDIR)
-			archive_read_disk_descend(disk);
+		if (a->archive_entry_filetype(e) == AE_IFDIR)
+			a->archive_read_disk_descend(disk);
 		r = export_disk_entry(job, disk, e, root, err);
 	}
-	archive_entry_free(e);
-	archive_read_free(disk);
+	a->archive_entry_free(e);
+	a->archive_read_free(disk);
 	return r;
 }
 
 /* NAME/ itself, then NAME/config.json and NAME/fstab (regular files, read whole). */
 static int export_top(struct export_job *job, struct jc_error *err)
 {
+	const struct jc_archive_api *a = job->a;
 	struct stat st;
 	if (stat(job->jail->dir, &st) < 0)
 		return jc_error_errno(err, errno, "%s", job->jail->dir);
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_copy_stat(e, &st);
-	archive_entry_set_pathname(e, job->jail->name);
+	struct archive_entry *e = a->archive_entry_new();
+	a->archive_entry_copy_stat(e, &st);
+	a->archive_entry_set_pathname(e, job->jail->name);
 	int r = write_header(job, e, err);
-	archive_entry_free(e);
+	a->archive_entry_free(e);
 	return r;
 }
 
 static int export_file(struct export_job *job, const char *path, const char *member,
 		       struct jc_error *err)
 {
+	const struct jc_archive_api *a = job->a;
 	cleanup_close int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : jc_error_errno(err, errno, "%s", path);
@@ -203,12 +212,12 @@ static int export_file(struct export_job *job, const char *path, const char *mem
 		return jc_error_errno(err, errno, "%s", path);
 	if (!S_ISREG(st.st_mode))
 		return jc_error_set(err, EINVAL, "%s: not a regular file", path);
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_copy_stat(e, &st);
+	struct archive_entry *e = a->archive_entry_new();
+	a->archive_entry_copy_stat(e, &st);
 	cleanup_free char *name = xasprintf("%s/%s", job->jail->name, member);
-	archive_entry_set_pathname(e, name);
+	a->archive_entry_set_pathname(e, name);
 	int r = write_header(job, e, err);
-	archive_entry_free(e);
+	a->archive_entry_free(e);
 	int64_t left = st.st_size;
 	while (r == 0 && left > 0) {
 		ssize_t n = read(fd, job->buf, COPY_BUF);
@@ -224,37 +233,37 @@ static int export_file(struct export_job *job, const char *path, const char *mem
 
 static int open_writer(struct export_job *job, struct jc_error *err)
 {
-	job->out = archive_write_new();
+	const struct jc_archive_api *a = job->a;
+	job->out = a->archive_write_new();
 	if (!job->out)
 		abort();
-	if (archive_write_set_format_pax(job->out) != ARCHIVE_OK ||
-	    archive_write_add_filter_zstd(job->out) != ARCHIVE_OK)
-		return archive_fail(job->out, err, "zstd/pax");
+	if (a->archive_write_set_format_pax(job->out) != ARCHIVE_OK ||
+	    a->archive_write_add_filter_zstd(job->out) != ARCHIVE_OK)
+		return archive_fail(job, job->out, err, "zstd/pax");
 	/* Level 3 is zstd's default; threads keep big jails quick (ignored when unsupported). */
-	archive_write_set_filter_option(job->out, "zstd", "compression-level", "3");
-	archive_write_set_filter_option(job->out, "zstd", "threads", "0");
-	archive_write_set_bytes_in_last_block(job->out, 1);
-	job->links = archive_entry_linkresolver_new();
-	archive_entry_linkresolver_set_strategy(job->links, archive_format(job->out));
-	if (archive_write_open2(job->out, job, NULL, write_cb, NULL, NULL) != ARCHIVE_OK)
-		return archive_fail(job->out, err, job->tmp_archive);
+	a->archive_write_set_filter_option(job->out, "zstd", "compression-level", "3");
+	a->archive_write_set_filter_option(job->out, "zstd", "threads", "0");
+	a->archive_write_set_bytes_in_last_block(job->out, 1);
+	job->links = a->archive_entry_linkresolver_new();
+	a->archive_entry_linkresolver_set_strategy(job->links, a->archive_format(job->out));
+	if (a->archive_write_open2(job->out, job, NULL, write_cb, NULL, NULL) != ARCHIVE_OK)
+		return archive_fail(job, job->out, err, job->tmp_archive);
 	return 0;
 }
 
 static int finish_sum(struct export_job *job, struct jc_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_DigestFinal_ex(job->md, md, &len);
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	for (unsigned int i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	unsigned char md[JC_SHA256_LEN];
+	char hex[65];
+	jc_sha256_final(job->sha, md);
+	jc_sha256_hex(md, hex);
 	cleanup_free char *line = xasprintf("%s  %s\n", hex, job->file_name);
 	return jc_write_file_atomic(job->tmp_sum, line, strlen(line), 0644, err);
 }
 
 static int write_archive(struct export_job *job, const char *root, struct jc_error *err)
 {
+	const struct jc_archive_api *a = job->a;
 	cleanup_free char *cfg = xasprintf("%s/config.json", job->jail->dir);
 	int r = open_writer(job, err);
 	if (r == 0)
@@ -265,8 +274,8 @@ static int write_archive(struct export_job *job, const char *root, struct jc_err
 		r = export_file(job, job->jail->fstab, "fstab", err);
 	if (r == 0)
 		r = walk_root(job, root, err);
-	if (r == 0 && archive_write_close(job->out) != ARCHIVE_OK)
-		r = archive_fail(job->out, err, job->tmp_archive);
+	if (r == 0 && a->archive_write_close(job->out) != ARCHIVE_OK)
+		r = archive_fail(job, job->out, err, job->tmp_archive);
 	if (r == 0 && fsync(job->fd) < 0)
 		r = jc_error_errno(err, errno, "%s: fsync", job->tmp_archive);
 	if (r == 0)
@@ -287,16 +296,12 @@ static int export_cb(const char *root, void *arg, struct jc_error *err)
 	job->fd = open(job->tmp_archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (job->fd < 0)
 		return jc_error_errno(err, errno, "%s", job->tmp_archive);
-	job->md = EVP_MD_CTX_new();
-	if (!job->md || EVP_DigestInit_ex(job->md, EVP_sha256(), NULL) != 1)
-		abort();
 	job->buf = xmalloc(COPY_BUF);
 	int r = write_archive(job, root, err);
 	if (job->out)
-		archive_write_free(job->out);
+		job->a->archive_write_free(job->out);
 	if (job->links)
-		archive_entry_linkresolver_free(job->links);
-	EVP_MD_CTX_free(job->md);
+		job->a->archive_entry_linkresolver_free(job->links);
 	free(job->buf);
 	close(job->fd);
 	return r;
@@ -335,6 +340,11 @@ int jc_image_export(struct jc_ctx *ctx, struct jc_jail *jail, char **out_path,
 		r = check_stopped(ctx, jail, err);
 	if (r < 0)
 		return r;
+	/* Both libraries are loaded before anything is written. */
+	cleanup_archive_api struct jc_archive_api api = { 0 };
+	cleanup_sha256 struct jc_sha256 *sha = NULL;
+	if ((r = jc_archive_api_open(&api, err)) < 0 || (r = jc_sha256_begin(&sha, err)) < 0)
+		return jc_error_wrap(err, "%s: export", jail->name);
 	cleanup_free char *images = xasprintf("%s/images", ctx->iocroot);
 	if ((r = jc_mkdir_p(images, 0755, err)) < 0)
 		return r;
@@ -347,7 +357,7 @@ int jc_image_export(struct jc_ctx *ctx, struct jc_jail *jail, char **out_path,
 	cleanup_free char *tmp_sum = xasprintf("%s/.export-%ld-%s_%s.sha256", images, pid, jail->name, date);
 	struct export_job job = {
 		.jail = jail, .tmp_archive = tmp_archive, .tmp_sum = tmp_sum, .file_name = file,
-		.parent = getpid(), .fd = -1,
+		.parent = getpid(), .a = &api, .sha = sha, .fd = -1,
 	};
 	r = jc_jail_with_root(ctx, jail->root, export_cb, &job, err);
 	if (r == 0)

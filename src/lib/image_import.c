@@ -2,13 +2,10 @@
  * extracted, check every member before writing it, and publish with one rename. */
 #include "image.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_api.h"
 #include "config.h"
 #include "extract.h"
 #include "fileio.h"
 #include "fstab.h"
 #include "props.h"
+#include "sha256.h"
 #include "storage.h"
 #include "usage.h"
 #include "util.h"
@@ -162,32 +161,6 @@ static int read_expected_sum(const char *path, char hex[65], struct jc_error *er
 	return 0;
 }
 
-static int sha256_fd(int fd, const char *path, char hex[65], struct jc_error *err)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		abort();
-	cleanup_free char *buf = xmalloc(1 << 16);
-	int r = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf, 1 << 16);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = jc_error_errno(err, errno, "%s: read", path);
-		if (n <= 0)
-			break;
-		EVP_DigestUpdate(md, buf, (size_t)n);
-	}
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_DigestFinal_ex(md, d, &len);
-	EVP_MD_CTX_free(md);
-	for (unsigned int i = 0; i < len && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	return r;
-}
-
 /* Opens the archive and checks it against its .sha256; the fd is then rewound so the
  * very bytes verified are the ones extracted. */
 static int open_verified(const char *archive, const char *sum, int *out_fd, struct jc_error *err)
@@ -199,7 +172,7 @@ static int open_verified(const char *archive, const char *sum, int *out_fd, stru
 	cleanup_close int fd = open(archive, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return jc_error_errno(err, errno, "%s", archive);
-	if ((r = sha256_fd(fd, archive, got, err)) < 0)
+	if ((r = jc_sha256_fd(fd, archive, got, err)) < 0)
 		return r;
 	if (strcmp(want, got) != 0)
 		return jc_error_set(err, EBADMSG, "%s: checksum mismatch (expected %s, got %s): "
@@ -213,6 +186,7 @@ static int open_verified(const char *archive, const char *sum, int *out_fd, stru
 /* ---- extraction ---- */
 
 struct import_run {
+	const struct jc_archive_api *a;
 	struct archive *in, *out;
 	const char *jail;
 	int dir_fd;
@@ -223,7 +197,8 @@ struct import_run {
 static int check_type(struct import_run *x, struct archive_entry *e, const char *rel,
 		      const char *shown, struct jc_error *err)
 {
-	mode_t t = archive_entry_filetype(e);
+	const struct jc_archive_api *a = x->a;
+	mode_t t = a->archive_entry_filetype(e);
 	bool dir = t == AE_IFDIR;
 	if (!rel || strcmp(rel, "root") == 0) {
 		if (!dir)
@@ -232,14 +207,14 @@ static int check_type(struct import_run *x, struct archive_entry *e, const char 
 		return 0;
 	}
 	if (!jc_str_has_prefix(rel, "root/")) {
-		if (t != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) > CONFIG_MAX)
+		if (t != AE_IFREG || a->archive_entry_hardlink(e) || a->archive_entry_size(e) > CONFIG_MAX)
 			return jc_error_set(err, EPERM, "member '%s': must be a regular file of at most 1 MiB",
 					    shown);
 		x->seen_config = x->seen_config || strcmp(rel, "config.json") == 0;
 		return 0;
 	}
 	if (t == AE_IFLNK)
-		return jc_image_check_symlink(rel, archive_entry_symlink(e), err);
+		return jc_image_check_symlink(rel, a->archive_entry_symlink(e), err);
 	return 0;
 }
 
@@ -247,7 +222,8 @@ static int check_type(struct import_run *x, struct archive_entry *e, const char 
 static int place_hardlink(struct import_run *x, struct archive_entry *e, const char *rel,
 			  const char *shown, struct jc_error *err)
 {
-	const char *link = archive_entry_hardlink(e);
+	const struct jc_archive_api *a = x->a;
+	const char *link = a->archive_entry_hardlink(e);
 	cleanup_free char *target = NULL;
 	struct jc_error sub = { 0 };
 	struct stat st;
@@ -260,36 +236,39 @@ static int place_hardlink(struct import_run *x, struct archive_entry *e, const c
 				    "of the jail root in the image", shown, tshown);
 	}
 	cleanup_free char *abs = xasprintf("%s/%s", x->dir, target);
-	archive_entry_copy_hardlink(e, abs);
+	a->archive_entry_copy_hardlink(e, abs);
 	return 0;
 }
 
 static int copy_data(struct import_run *x, const char *shown, struct jc_error *err)
 {
+	const struct jc_archive_api *a = x->a;
 	for (;;) {
 		const void *buf;
 		size_t size;
 		la_int64_t off;
-		int r = archive_read_data_block(x->in, &buf, &size, &off);
+		int r = a->archive_read_data_block(x->in, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return jc_error_set(err, EIO, "member '%s': %s", shown, archive_error_string(x->in));
-		if (archive_write_data_block(x->out, buf, size, off) < ARCHIVE_WARN)
-			return jc_error_set(err, archive_errno(x->out) > 0 ? archive_errno(x->out) : EIO,
-					    "member '%s': %s", shown, archive_error_string(x->out));
+			return jc_error_set(err, EIO, "member '%s': %s", shown, a->archive_error_string(x->in));
+		if (a->archive_write_data_block(x->out, buf, size, off) < ARCHIVE_WARN)
+			return jc_error_set(err, a->archive_errno(x->out) > 0 ? a->archive_errno(x->out) : EIO,
+					    "member '%s': %s", shown, a->archive_error_string(x->out));
 	}
 }
 
 static int write_fail(struct import_run *x, const char *shown, struct jc_error *err)
 {
-	return jc_error_set(err, archive_errno(x->out) > 0 ? archive_errno(x->out) : EIO,
-			    "member '%s': %s", shown, archive_error_string(x->out));
+	const struct jc_archive_api *a = x->a;
+	return jc_error_set(err, a->archive_errno(x->out) > 0 ? a->archive_errno(x->out) : EIO,
+			    "member '%s': %s", shown, a->archive_error_string(x->out));
 }
 
 static int import_entry(struct import_run *x, struct archive_entry *e, struct jc_error *err)
 {
-	const char *name = archive_entry_pathname(e);
+	const struct jc_archive_api *a = x->a;
+	const char *name = a->archive_entry_pathname(e);
 	if (!name)
 		return jc_error_set(err, EINVAL, "member with an unreadable name");
 	cleanup_free char *shown = printable(name);
@@ -301,28 +280,29 @@ static int import_entry(struct import_run *x, struct archive_entry *e, struct jc
 		return r;
 	if ((r = jc_member_check_parents(x->dir_fd, rel, err)) < 0)
 		return r;
-	if (archive_entry_hardlink(e) && (r = place_hardlink(x, e, rel, shown, err)) < 0)
+	if (a->archive_entry_hardlink(e) && (r = place_hardlink(x, e, rel, shown, err)) < 0)
 		return r;
 	cleanup_free char *abs = xasprintf("%s/%s", x->dir, rel);
-	archive_entry_copy_pathname(e, abs);
-	if (archive_write_header(x->out, e) < ARCHIVE_WARN)
+	a->archive_entry_copy_pathname(e, abs);
+	if (a->archive_write_header(x->out, e) < ARCHIVE_WARN)
 		return write_fail(x, shown, err);
-	if (archive_entry_size(e) > 0 && (r = copy_data(x, shown, err)) < 0)
+	if (a->archive_entry_size(e) > 0 && (r = copy_data(x, shown, err)) < 0)
 		return r;
-	if (archive_write_finish_entry(x->out) < ARCHIVE_WARN)
+	if (a->archive_write_finish_entry(x->out) < ARCHIVE_WARN)
 		return write_fail(x, shown, err);
 	return 0;
 }
 
 static int extract_all(struct import_run *x, struct jc_error *err)
 {
+	const struct jc_archive_api *a = x->a;
 	for (;;) {
 		struct archive_entry *e;
-		int r = archive_read_next_header(x->in, &e);
+		int r = a->archive_read_next_header(x->in, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return jc_error_set(err, EIO, "%s", archive_error_string(x->in));
+			return jc_error_set(err, EIO, "%s", a->archive_error_string(x->in));
 		if ((r = import_entry(x, e, err)) < 0)
 			return r;
 	}
@@ -330,12 +310,13 @@ static int extract_all(struct import_run *x, struct jc_error *err)
 		return jc_error_set(err, EINVAL, "the image has no %s/%s", x->jail,
 				    x->seen_config ? "root" : "config.json");
 	/* Closing applies the deferred directory modes and times. */
-	if (archive_write_close(x->out) < ARCHIVE_WARN)
-		return jc_error_set(err, EIO, "%s", archive_error_string(x->out));
+	if (a->archive_write_close(x->out) < ARCHIVE_WARN)
+		return jc_error_set(err, EIO, "%s", a->archive_error_string(x->out));
 	return 0;
 }
 
-static int extract_image(int fd, const char *dir, const char *jail, struct jc_error *err)
+static int extract_image(const struct jc_archive_api *a, int fd, const char *dir, const char *jail,
+			 struct jc_error *err)
 {
 	char real[PATH_MAX];
 	if (!realpath(dir, real))
@@ -344,21 +325,21 @@ static int extract_image(int fd, const char *dir, const char *jail, struct jc_er
 	if (dir_fd < 0)
 		return jc_error_errno(err, errno, "%s", real);
 	struct import_run x = {
-		.in = archive_read_new(), .out = archive_write_disk_new(), .jail = jail,
+		.a = a, .in = a->archive_read_new(), .out = a->archive_write_disk_new(), .jail = jail,
 		.dir_fd = dir_fd, .dir = real,
 	};
 	if (!x.in || !x.out)
 		abort();
-	archive_read_support_filter_zstd(x.in);
-	archive_read_support_format_tar(x.in);
-	archive_write_disk_set_options(x.out, IMPORT_FLAGS);
+	a->archive_read_support_filter_zstd(x.in);
+	a->archive_read_support_format_tar(x.in);
+	a->archive_write_disk_set_options(x.out, IMPORT_FLAGS);
 	int r;
-	if (archive_read_open_fd(x.in, fd, 1 << 16) != ARCHIVE_OK)
-		r = jc_error_set(err, EIO, "%s", archive_error_string(x.in));
+	if (a->archive_read_open_fd(x.in, fd, 1 << 16) != ARCHIVE_OK)
+		r = jc_error_set(err, EIO, "%s", a->archive_error_string(x.in));
 	else
 		r = extract_all(&x, err);
-	archive_read_free(x.in);
-	archive_write_free(x.out);
+	a->archive_read_free(x.in);
+	a->archive_write_free(x.out);
 	return r;
 }
 
@@ -519,7 +500,8 @@ static int apply_quota(struct jc_ctx *ctx, const char *dir, const char *jail, st
 	return r;
 }
 
-static int build(struct jc_ctx *ctx, int fd, const char *tmp, const char *jail, struct jc_error *err)
+static int build(struct jc_ctx *ctx, const struct jc_archive_api *a, int fd, const char *tmp,
+		 const char *jail, struct jc_error *err)
 {
 	cleanup_free char *root = xasprintf("%s/root", tmp);
 	if (mkdir(tmp, 0755) < 0)
@@ -527,7 +509,7 @@ static int build(struct jc_ctx *ctx, int fd, const char *tmp, const char *jail, 
 	/* A full dataset of its own: an imported jail is no clone of anything here. */
 	int r = ctx->storage->create(root, err);
 	if (r == 0)
-		r = extract_image(fd, tmp, jail, err);
+		r = extract_image(a, fd, tmp, jail, err);
 	if (r == 0)
 		r = finish_config(ctx, tmp, jail, err);
 	if (r == 0)
@@ -547,6 +529,9 @@ int jc_image_import(struct jc_ctx *ctx, const char *name, const char *path,
 	jc_image_clean_leftovers(ctx, err);
 	if ((r = jc_validate_jail_name(name, err)) < 0)
 		return r;
+	cleanup_archive_api struct jc_archive_api api = { 0 };
+	if ((r = jc_archive_api_open(&api, err)) < 0)
+		return jc_error_wrap(err, "%s: import", name);
 	cleanup_free char *archive = NULL, *sum = NULL;
 	cleanup_close int lock_fd = -1, fd = -1;
 	if ((r = find_image(ctx, name, path, &archive, &sum, err)) < 0 ||
@@ -556,7 +541,7 @@ int jc_image_import(struct jc_ctx *ctx, const char *name, const char *path,
 		return r;
 	cleanup_free char *tmp = xasprintf("%s/jails/.create-%s-%ld", ctx->iocroot, name, (long)getpid());
 	cleanup_free char *final = xasprintf("%s/jails/%s", ctx->iocroot, name);
-	r = build(ctx, fd, tmp, name, err);
+	r = build(ctx, &api, fd, tmp, name, err);
 	if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
 		r = jc_error_errno(err, errno, "%s: publishing the imported jail", name);
 	if (r < 0) {

@@ -3,6 +3,7 @@
  * own ("j<pool_id>-<NAME>-pre/-out/-post", base chains on the nat hooks), so a jail's rules
  * are added and removed as a whole and nothing else in the host's ruleset is touched.
  * Rule text is built only from numbers and names that passed validation. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -170,20 +171,67 @@ static void first_error_line(const char *text, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)len, line);
 }
 
+/* The libnftables entry points used here, loaded for one run: linked normally the
+ * library and its dependencies cost every jailctl command their load time, and only
+ * NAT jails use it. The fields take the header's types. */
+#define NFT_FUNCS(X) \
+	X(nft_ctx_new) \
+	X(nft_ctx_free) \
+	X(nft_ctx_buffer_output) \
+	X(nft_ctx_buffer_error) \
+	X(nft_ctx_get_error_buffer) \
+	X(nft_run_cmd_from_buffer)
+
+struct nft_api {
+	void *handle;
+#define NFT_FIELD(name) __typeof__(name) *name;
+	NFT_FUNCS(NFT_FIELD)
+#undef NFT_FIELD
+};
+
+static void nft_api_close(struct nft_api *api)
+{
+	if (api->handle)
+		dlclose(api->handle);
+	api->handle = NULL;
+}
+
+static int nft_api_open(struct nft_api *api, const char *what, struct jc_error *err)
+{
+	memset(api, 0, sizeof(*api));
+	api->handle = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!api->handle)
+		return jc_error_set(err, ENOENT, "%s: libnftables: %s (install libnftables1)", what,
+				    dlerror());
+	const char *missing = NULL;
+	/* POSIX: a data pointer from dlsym may be converted to a function pointer. */
+#define NFT_SYM(name) \
+	if (!(*(void **)&api->name = dlsym(api->handle, #name)) && !missing) \
+		missing = #name;
+	NFT_FUNCS(NFT_SYM)
+#undef NFT_SYM
+	if (missing)
+		return jc_error_set(err, ENOENT, "%s: libnftables: missing entry point %s", what,
+				    missing);
+	return 0;
+}
+
 int net_nft_run(const char *script, const char *what, struct jc_error *err)
 {
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	jc_cleanup(nft_api_close) struct nft_api api = { 0 };
+	int r = nft_api_open(&api, what, err);
+	if (r < 0)
+		return r;
+	struct nft_ctx *nft = api.nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft)
 		return jc_error_set(err, ENOMEM, "%s: cannot use nftables", what);
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	int rc = nft_run_cmd_from_buffer(nft, script);
-	int r = 0;
-	if (rc != 0) {
+	api.nft_ctx_buffer_output(nft);
+	api.nft_ctx_buffer_error(nft);
+	if (api.nft_run_cmd_from_buffer(nft, script) != 0) {
 		char line[512];
-		first_error_line(nft_ctx_get_error_buffer(nft), line, sizeof(line));
+		first_error_line(api.nft_ctx_get_error_buffer(nft), line, sizeof(line));
 		r = jc_error_set(err, EIO, "%s: nftables: %s", what, line);
 	}
-	nft_ctx_free(nft);
+	api.nft_ctx_free(nft);
 	return r;
 }

@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "net_priv.h"
 #include "props.h"
+#include "sha256.h"
 #include "util.h"
 #include "validate.h"
 
@@ -515,8 +515,8 @@ enum jc_net_mode jc_net_mode(const struct jc_jail *jail)
 
 /* ---- MAC addresses ---- */
 
-void net_mac_derive(const uint8_t prefix[3], const char *host_id, const char *jail_name,
-		    const char *nic, uint8_t host[6], uint8_t jail[6])
+int net_mac_derive(const uint8_t prefix[3], const char *host_id, const char *jail_name,
+		   const char *nic, uint8_t host[6], uint8_t jail[6], struct jc_error *err)
 {
 	/* NUL separators keep ("ab", "c") and ("a", "bc") apart. */
 	size_t lh = strlen(host_id) + 1, lj = strlen(jail_name) + 1, ln = strlen(nic) + 1;
@@ -524,10 +524,10 @@ void net_mac_derive(const uint8_t prefix[3], const char *host_id, const char *ja
 	memcpy(buf, host_id, lh);
 	memcpy(buf + lh, jail_name, lj);
 	memcpy(buf + lh + lj, nic, ln);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	if (!EVP_Digest(buf, lh + lj + ln, md, &mdlen, EVP_sha256(), NULL))
-		abort();
+	unsigned char md[JC_SHA256_LEN];
+	int r = jc_sha256_buf(buf, lh + lj + ln, md, err);
+	if (r < 0)
+		return r;
 	memcpy(host, prefix, 3);
 	memcpy(host + 3, md, 3);
 	/* The jail side is the host side + 1 within the last three bytes, as iocage's. */
@@ -536,6 +536,7 @@ void net_mac_derive(const uint8_t prefix[3], const char *host_id, const char *ja
 	jail[3] = (uint8_t)(low >> 16);
 	jail[4] = (uint8_t)(low >> 8);
 	jail[5] = (uint8_t)low;
+	return 0;
 }
 
 char *net_host_identity(void)

@@ -102,8 +102,8 @@ int net_parse_forwards(const char *text, struct net_forward **out, size_t *n,
 		       struct jc_error *err);
 /* Deterministic MACs of one NIC: prefix, then 3 bytes of SHA-256 over the host identity,
  * the jail name and the NIC name; the jail side is the host side + 1. */
-void net_mac_derive(const uint8_t prefix[3], const char *host_id, const char *jail_name,
-		    const char *nic, uint8_t host[6], uint8_t jail[6]);
+int net_mac_derive(const uint8_t prefix[3], const char *host_id, const char *jail_name,
+		   const char *nic, uint8_t host[6], uint8_t jail[6], struct jc_error *err);
 /* /etc/machine-id, else the host id (gethostid) in hex. Caller frees. */
 char *net_host_identity(void);
 /* An IPv4 address without /MASK gets its classful mask, as FreeBSD's ifconfig does. */

@@ -58,8 +58,9 @@ static int shared_link(struct net_run *run, struct net_shared *s, struct jc_erro
 		return jc_error_wrap(err, "%s: ip_addr", p->name);   /* "IF: no such interface" */
 	uint8_t mac[2][6];
 	/* Only used where the kernel lacks ipvlan and macvlan needs an address of its own. */
-	net_mac_derive(p->mac_prefix, run->host_id, p->name, s->ifname, mac[0], mac[1]);
-	r = nl_slave_add(&run->host, master.index, s->ifname, mac[1], run->ns, err);
+	r = net_mac_derive(p->mac_prefix, run->host_id, p->name, s->ifname, mac[0], mac[1], err);
+	if (r == 0)
+		r = nl_slave_add(&run->host, master.index, s->ifname, mac[1], run->ns, err);
 	if (r == 0)
 		r = nl_link_by_name(&run->in, s->ifname, &link, err);
 	for (size_t i = 0; r == 0 && i < s->naddrs; i++)

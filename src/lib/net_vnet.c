@@ -104,21 +104,25 @@ static void nic_ifname(char out[IFNAMSIZ], const char *base, int n)
 	snprintf(out, IFNAMSIZ, "%s%c", base, (char)('0' + (n & 3)));
 }
 
-static void nic_macs(struct net_run *run, int n, uint8_t mac[2][6])
+static int nic_macs(struct net_run *run, int n, uint8_t mac[2][6], struct jc_error *err)
 {
 	struct net_nic *nic = &run->plan.nics[n];
 	if (nic->have_mac) {
 		memcpy(mac, nic->mac, sizeof(nic->mac));
-		return;
+		return 0;
 	}
 	char vnet[IFNAMSIZ], key[32];
 	nic_ifname(vnet, "vnet", n);
-	net_mac_derive(run->plan.mac_prefix, run->host_id, run->plan.name, vnet, mac[0], mac[1]);
+	int r = net_mac_derive(run->plan.mac_prefix, run->host_id, run->plan.name, vnet, mac[0],
+			       mac[1], err);
+	if (r < 0)
+		return r;
 	cleanup_free char *a = net_mac_text(mac[0]);
 	cleanup_free char *b = net_mac_text(mac[1]);
 	cleanup_free char *text = xasprintf("%s %s", a, b);
 	snprintf(key, sizeof(key), "%s_mac", vnet);
 	json_object_set_new(run->macs, key, jc_prop_value_to_json(jc_prop_find(key), text));
+	return 0;
 }
 
 static int jail_side(struct net_run *run, int n, const uint8_t *nat_net, struct jc_error *err)
@@ -171,7 +175,8 @@ static int nic_setup(struct net_run *run, int n, const uint8_t *nat_net, struct 
 	if (!mtu)
 		mtu = run->plan.default_mtu;
 	uint8_t mac[2][6];
-	nic_macs(run, n, mac);
+	if (r == 0)
+		r = nic_macs(run, n, mac, err);
 	if (r == 0)
 		r = nl_veth_add(&run->host, host_name, mac[0], jail_name, mac[1], mtu, run->ns, err);
 	if (r == 0)

@@ -57,8 +57,9 @@ static void test_mac_derivation(void **state)
 	(void)state;
 	const uint8_t prefix[3] = { 0x02, 0xa0, 0x98 };
 	uint8_t h1[6], j1[6], h2[6], j2[6];
-	net_mac_derive(prefix, "host-a", "web", "vnet0", h1, j1);
-	net_mac_derive(prefix, "host-a", "web", "vnet0", h2, j2);
+	struct jc_error err = { 0 };
+	assert_int_equal(net_mac_derive(prefix, "host-a", "web", "vnet0", h1, j1, &err), 0);
+	assert_int_equal(net_mac_derive(prefix, "host-a", "web", "vnet0", h2, j2, &err), 0);
 	assert_memory_equal(h1, h2, 6);            /* stable across starts */
 	assert_memory_equal(j1, j2, 6);
 	assert_memory_equal(h1, prefix, 3);        /* the prefix is kept */
@@ -66,15 +67,15 @@ static void test_mac_derivation(void **state)
 	uint32_t a = (uint32_t)h1[3] << 16 | (uint32_t)h1[4] << 8 | h1[5];
 	uint32_t b = (uint32_t)j1[3] << 16 | (uint32_t)j1[4] << 8 | j1[5];
 	assert_int_equal((a + 1) & 0xffffff, b);   /* jail side = host side + 1 */
-	net_mac_derive(prefix, "host-a", "web2", "vnet0", h2, j2);
+	assert_int_equal(net_mac_derive(prefix, "host-a", "web2", "vnet0", h2, j2, &err), 0);
 	assert_memory_not_equal(h1, h2, 6);        /* a clone (other name) differs */
-	net_mac_derive(prefix, "host-a", "web", "vnet1", h2, j2);
+	assert_int_equal(net_mac_derive(prefix, "host-a", "web", "vnet1", h2, j2, &err), 0);
 	assert_memory_not_equal(h1, h2, 6);        /* each NIC differs */
-	net_mac_derive(prefix, "host-b", "web", "vnet0", h2, j2);
+	assert_int_equal(net_mac_derive(prefix, "host-b", "web", "vnet0", h2, j2, &err), 0);
 	assert_memory_not_equal(h1, h2, 6);        /* another host differs */
 	/* the separators keep ("ab", "c") and ("a", "bc") apart */
-	net_mac_derive(prefix, "h", "ab", "c", h1, j1);
-	net_mac_derive(prefix, "h", "a", "bc", h2, j2);
+	assert_int_equal(net_mac_derive(prefix, "h", "ab", "c", h1, j1, &err), 0);
+	assert_int_equal(net_mac_derive(prefix, "h", "a", "bc", h2, j2, &err), 0);
 	assert_memory_not_equal(h1, h2, 6);
 	char *text = net_mac_text(h1);
 	assert_int_equal(strlen(text), 17);

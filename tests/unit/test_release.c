@@ -22,6 +22,7 @@
 #include "fileio.h"
 #include "release.h"
 #include "release_priv.h"
+#include "sha256.h"
 #include "util.h"
 
 /* ---- helpers ---- */
@@ -523,6 +524,11 @@ static void test_sha256(void **state)
 	assert_false(jc_sha256_valid("zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
 	cleanup_free char *missing = xasprintf("%s/missing", dir);
 	assert_int_equal(jc_sha256_file(missing, hex, &err), -ENOENT);
+	/* the one-shot helper gives the same digest */
+	unsigned char md[JC_SHA256_LEN];
+	assert_int_equal(jc_sha256_buf("abc", 3, md, &err), 0);
+	jc_sha256_hex(md, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	rm_tree(dir);
 }
 
