@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <libmount/libmount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "mountinfo.h"
 #include "storage.h"
 #include "util.h"
 
@@ -322,23 +322,7 @@ static int registry_add(const struct jc_ctx *ctx, const char *pool, struct jc_er
 	return jc_write_file_atomic(reg, text, strlen(text), 0644, err);
 }
 
-/* ---- mount table ---- */
-
-struct mount_ent {
-	char *target;
-	char *fstype;
-	dev_t devno;
-	bool readonly;
-};
-
-static void mounts_free(struct mount_ent *m)
-{
-	for (size_t i = 0; m && m[i].target; i++) {
-		free(m[i].target);
-		free(m[i].fstype);
-	}
-	free(m);
-}
+/* ---- listing and resolving ---- */
 
 /* Only these are scanned: a stat on a network or FUSE mount can hang for minutes, and
  * pseudo filesystems cannot hold a pool. */
@@ -353,43 +337,6 @@ static bool is_local_fs(const char *type)
 			return true;
 	return false;
 }
-
-/* Every mount of the table at file in order (terminated by a NULL target). A missing
- * file is an empty table. */
-static int read_mounts(const char *file, struct mount_ent **out, struct jc_error *err)
-{
-	size_t n = 0;
-	struct mount_ent *v = xcalloc(1, sizeof(*v));
-	*out = v;
-	if (!file || access(file, F_OK) < 0)
-		return 0;
-	struct libmnt_table *tb = mnt_new_table();
-	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-	if (!tb || !it)
-		abort();
-	int r = mnt_table_parse_file(tb, file);
-	struct libmnt_fs *fs = NULL;
-	while (r == 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *target = mnt_fs_get_target(fs);
-		if (!target)
-			continue;
-		v = xrealloc(v, (n + 2) * sizeof(*v));
-		const char *type = mnt_fs_get_fstype(fs);
-		const char *opts = mnt_fs_get_vfs_options(fs);
-		v[n++] = (struct mount_ent){ xstrdup(target), xstrdup(type ? type : ""),
-					     mnt_fs_get_devno(fs),
-					     opts && mnt_optstr_get_option(opts, "ro", NULL, NULL) == 0 };
-		v[n].target = NULL;
-	}
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	*out = v;
-	if (r < 0)
-		return jc_error_errno(err, -r, "%s: cannot parse mount table", file);
-	return 0;
-}
-
-/* ---- listing and resolving ---- */
 
 /* Also the same directory seen through another mount (a bind mount of the pool). */
 static bool same_dir(const char *a, const struct stat *b)
@@ -414,17 +361,17 @@ static void add_if_active(char ***found, const char *cand)
 
 int jc_pool_list_active(const struct jc_ctx *ctx, char ***out, struct jc_error *err)
 {
-	struct mount_ent *mounts = NULL;
-	int r = read_mounts(ctx->paths.mountinfo, &mounts, err);
+	struct jc_mount *mounts = NULL;
+	int r = jc_mountinfo_read(ctx->paths.mountinfo, &mounts, err);
 	if (r < 0) {
-		mounts_free(mounts);
+		jc_mountinfo_free(mounts);
 		return r;
 	}
 	cleanup_strv char **found = xcalloc(1, sizeof(char *));
 	for (size_t i = 0; mounts[i].target; i++)
 		if (is_local_fs(mounts[i].fstype))
 			add_if_active(&found, mounts[i].target);
-	mounts_free(mounts);
+	jc_mountinfo_free(mounts);
 	cleanup_strv char **reg = NULL;
 	if (ctx->paths.pool_registry) {
 		r = read_logical_lines(ctx->paths.pool_registry, &reg, err);
@@ -507,8 +454,8 @@ int jc_pool_deactivate(struct jc_ctx *ctx, const char *path, struct jc_error *er
  * filesystem, activated. *out stays NULL when there is none. */
 static int auto_activate(struct jc_ctx *ctx, char **out, struct jc_error *err)
 {
-	struct mount_ent *m = NULL;
-	int r = read_mounts(ctx->paths.mountinfo, &m, err);
+	struct jc_mount *m = NULL;
+	int r = jc_mountinfo_read(ctx->paths.mountinfo, &m, err);
 	dev_t rootdev = 0;
 	for (size_t i = 0; r == 0 && m[i].target; i++)
 		if (strcmp(m[i].target, "/") == 0)
@@ -532,7 +479,7 @@ static int auto_activate(struct jc_ctx *ctx, char **out, struct jc_error *err)
 		if (!*out)
 			*out = xstrdup(m[i].target);
 	}
-	mounts_free(m);
+	jc_mountinfo_free(m);
 	return r;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -21,6 +22,7 @@
 #include "context.h"
 #include "copytree.h"
 #include "fileio.h"
+#include "mountinfo.h"
 #include "pool.h"
 #include "storage.h"
 #include "util.h"
@@ -454,6 +456,54 @@ static void test_create_tree_storage(void **state)
 	assert_int_equal(jc_pool_create_tree(p, &jc_storage_dir, &err), -ENOTDIR);
 }
 
+/* ---- the mount table parser ---- */
+
+static void test_mountinfo_lines(void **state)
+{
+	(void)state;
+	struct jc_mount m;
+	char l1[] = "36 35 98:0 /mnt1 /mnt/my\\040pool rw,noatime master:1 shared:2 - ext4 /dev/root rw";
+	assert_true(jc_mountinfo_parse_line(l1, &m));
+	assert_string_equal(m.target, "/mnt/my pool");
+	assert_string_equal(m.fstype, "ext4");
+	assert_int_equal(major(m.devno), 98);
+	assert_false(m.readonly);
+	free(m.target);
+	free(m.fstype);
+	char l2[] = "40 1 0:52 / /mnt/b\\134x ro,relatime - btrfs /dev/loop0 ro,space_cache=v2";
+	assert_true(jc_mountinfo_parse_line(l2, &m));
+	assert_string_equal(m.target, "/mnt/b\\x");
+	assert_true(m.readonly);
+	assert_int_equal(minor(m.devno), 52);
+	free(m.target);
+	free(m.fstype);
+	/* "rootfs" as an option name must not read as "ro"; a line without "-" is malformed. */
+	char l3[] = "41 1 0:53 / /r rw,rootcontext=x - xfs /dev/x rw";
+	assert_true(jc_mountinfo_parse_line(l3, &m));
+	assert_false(m.readonly);
+	free(m.target);
+	free(m.fstype);
+	char bad1[] = "41 1 0:53 / /r rw shared:1 xfs /dev/x rw", bad2[] = "41 1 x / /r rw - xfs a b";
+	assert_false(jc_mountinfo_parse_line(bad1, &m));
+	assert_false(jc_mountinfo_parse_line(bad2, &m));
+}
+
+static void test_mountinfo_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct jc_error err = { 0 };
+	struct jc_mount *m = NULL;
+	/* A missing table is an empty one. */
+	assert_int_equal(jc_mountinfo_read(fx->ctx.paths.mountinfo, &m, &err), 0);
+	assert_null(m[0].target);
+	jc_mountinfo_free(m);
+	put(fx->ctx.paths.mountinfo, "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n\ngarbage\n");
+	assert_true(jc_mountinfo_read(fx->ctx.paths.mountinfo, &m, &err) < 0);
+	assert_non_null(strstr(err.msg, "cannot parse mount table"));
+	assert_string_equal(m[0].target, "/");
+	jc_mountinfo_free(m);
+}
+
 int main(void)
 {
 	can_mount = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
@@ -465,6 +515,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_marker_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_low_space_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_active_mountinfo, setup, teardown),
+		cmocka_unit_test(test_mountinfo_lines),
+		cmocka_unit_test_setup_teardown(test_mountinfo_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_auto_mnt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_default_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_tree_storage, setup, teardown),

@@ -1,0 +1,24 @@
+#ifndef JAILCTL_MOUNTINFO_H
+#define JAILCTL_MOUNTINFO_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* One line of /proc/PID/mountinfo, the fields jailctl needs. */
+struct jc_mount {
+	char *target;
+	char *fstype;
+	dev_t devno;
+	bool readonly;
+};
+
+/* Every mount of the table at path, in order, terminated by an entry with a NULL target.
+ * A missing file is an empty table; a malformed line is an error naming the file. */
+int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *err);
+/* Parses one line (no newline); false when it is not a mountinfo line. */
+bool jc_mountinfo_parse_line(char *line, struct jc_mount *m);
+void jc_mountinfo_free(struct jc_mount *m);
+
+#endif
