@@ -122,6 +122,10 @@ struct rt_bpf {
 
 void rt_bpf_release(struct rt_bpf *b);
 int rt_seccomp_compile(unsigned flags, struct rt_bpf *out, struct jc_error *err);
+/* The same, from a cache in cache_dir (root's own directory) when a filter compiled by this
+ * binary on this kernel is there; compiled and stored otherwise. */
+int rt_seccomp_compile_cached(const char *cache_dir, unsigned flags, struct rt_bpf *out,
+			      struct jc_error *err);
 /* In a process about to exec jail code, still holding CAP_SYS_ADMIN: install the filter
  * (bpf, or compiled from flags when bpf is empty), shrink the bounding set to keep. Then
  * (apply_caps) set permitted/effective to keep and clear inheritable and ambient. */

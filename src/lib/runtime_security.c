@@ -1,7 +1,9 @@
 /* What a jail may touch: the device nodes of its devfs ruleset, the capabilities it keeps
  * (none of the host-level powers) and the seccomp filter that closes kernel interfaces
  * which are not namespaced. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -14,9 +16,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "runtime_priv.h"
 #include "util.h"
 
@@ -281,6 +286,72 @@ int rt_seccomp_compile(unsigned flags, struct rt_bpf *out, struct jc_error *err)
 		return jc_error_set(err, EIO, "seccomp: cannot read the compiled filter");
 	}
 	out->len = (size_t)len;
+	return 0;
+}
+
+/* ---- the compiled filter, cached ---- */
+
+/* libseccomp takes ~1 ms to compile the filter, on every start. Its output depends only on
+ * the flags, on this binary (its rules, and the libseccomp linked into it) and on the
+ * kernel, whose API level libseccomp probes: all of them are in the cache file's name, so a
+ * new binary or kernel never meets an old filter. */
+static char *bpf_cache_key(void)
+{
+	struct stat st;
+	struct utsname u;
+	if (stat("/proc/self/exe", &st) < 0 || uname(&u) < 0)
+		return NULL;
+	return xasprintf("seccomp-%lx.%lx.%lx.%lx-%s-", (unsigned long)st.st_dev,
+			 (unsigned long)st.st_ino, (unsigned long)st.st_mtim.tv_sec,
+			 (unsigned long)st.st_size, u.release);
+}
+
+/* Only a file root wrote and nobody else can change, of a sane length, is trusted. */
+static int bpf_cache_read(int dirfd, const char *name, struct rt_bpf *out)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) || st.st_size <= 0 || st.st_size > 65536 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) != 0)
+		return -1;
+	out->data = xmalloc((size_t)st.st_size);
+	out->len = (size_t)st.st_size;
+	if (pread(fd, out->data, out->len, 0) != st.st_size) {
+		rt_bpf_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Cache files of other binaries or kernels are dropped when a new one is written. */
+static void bpf_cache_prune(const char *dir, const char *key)
+{
+	cleanup_closedir DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strncmp(e->d_name, "seccomp-", 8) == 0 &&
+		    strncmp(e->d_name, key, strlen(key)) != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+}
+
+int rt_seccomp_compile_cached(const char *cache_dir, unsigned flags, struct rt_bpf *out,
+			      struct jc_error *err)
+{
+	cleanup_free char *key = bpf_cache_key();
+	cleanup_free char *name = key ? xasprintf("%s%x.bpf", key, flags) : NULL;
+	cleanup_close int dirfd = name ? open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	*out = (struct rt_bpf){ 0 };
+	if (dirfd >= 0 && bpf_cache_read(dirfd, name, out) == 0)
+		return 0;
+	int r = rt_seccomp_compile(flags, out, err);
+	if (r < 0 || dirfd < 0)
+		return r;
+	bpf_cache_prune(cache_dir, key);
+	cleanup_free char *path = xasprintf("%s/%s", cache_dir, name);
+	/* Atomic: a crash leaves the whole filter or none, never a shorter one. */
+	struct jc_error ignored = { 0 };
+	jc_write_file_atomic(path, out->data, out->len, 0600, &ignored);
 	return 0;
 }
 

@@ -8,7 +8,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -269,6 +274,69 @@ static void test_hostname(void **state)
 	free(h);
 }
 
+/* The cached filter is the compiled one; a damaged cache file is never loaded. */
+static char *only_cache_file(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	char *found = NULL;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "seccomp-", 8) == 0) {
+			assert_null(found);
+			found = xasprintf("%s/%s", dir, e->d_name);
+		}
+	closedir(d);
+	assert_non_null(found);
+	return found;
+}
+
+static void test_seccomp_cache(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/jailctl-bpf-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct jc_error err = { 0 };
+	struct rt_bpf plain, first, again;
+	assert_int_equal(rt_seccomp_compile(RT_SECCOMP_ALLOW_MOUNT, &plain, &err), 0);
+	assert_int_equal(rt_seccomp_compile_cached(dir, RT_SECCOMP_ALLOW_MOUNT, &first, &err), 0);
+	cleanup_free char *path = only_cache_file(dir);
+	assert_int_equal(rt_seccomp_compile_cached(dir, RT_SECCOMP_ALLOW_MOUNT, &again, &err), 0);
+	assert_int_equal(first.len, plain.len);
+	assert_int_equal(again.len, plain.len);
+	assert_memory_equal(first.data, plain.data, plain.len);
+	assert_memory_equal(again.data, plain.data, plain.len);
+	rt_bpf_release(&again);
+	/* The file is what is loaded: a whole-instruction file stands for the filter. */
+	assert_int_equal(truncate(path, 16), 0);
+	assert_int_equal(rt_seccomp_compile_cached(dir, RT_SECCOMP_ALLOW_MOUNT, &again, &err), 0);
+	assert_int_equal(again.len, 16);
+	rt_bpf_release(&again);
+	/* A truncated file (not whole instructions) is compiled again and replaced. */
+	assert_int_equal(truncate(path, 13), 0);
+	assert_int_equal(rt_seccomp_compile_cached(dir, RT_SECCOMP_ALLOW_MOUNT, &again, &err), 0);
+	assert_int_equal(again.len, plain.len);
+	assert_memory_equal(again.data, plain.data, plain.len);
+	rt_bpf_release(&again);
+	/* So is a file others could have written. */
+	assert_int_equal(chmod(path, 0666), 0);
+	struct rt_bpf other;
+	assert_int_equal(rt_seccomp_compile_cached(dir, 0, &other, &err), 0);
+	assert_int_equal(rt_seccomp_compile_cached(dir, RT_SECCOMP_ALLOW_MOUNT, &again, &err), 0);
+	assert_memory_equal(again.data, plain.data, plain.len);
+	rt_bpf_release(&again);
+	rt_bpf_release(&other);
+	rt_bpf_release(&first);
+	rt_bpf_release(&plain);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_caps_for_allow_props),
 		cmocka_unit_test(test_resolver_text),
 		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_seccomp_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
