@@ -155,7 +155,8 @@ int rt_plan_build(struct jc_ctx *ctx, struct jc_jail *jail, struct rt_plan *p,
 	p->stop_timeout = jc_jail_get_long(jail, "stop_timeout", 30);
 	plan_ipc(jail, p);
 	plan_privs(jail, p);
-	int r = rt_seccomp_compile_cached(ctx->paths.run_dir, p->seccomp, &p->bpf, err);
+	cleanup_free char *bpf_cache = xasprintf("%s/seccomp", ctx->paths.run_dir);
+	int r = rt_seccomp_compile_cached(bpf_cache, p->seccomp, &p->bpf, err);
 	if (r < 0)
 		return jc_error_wrap(err, "%s", jail->name);
 	long ruleset = jc_jail_get_long(jail, "devfs_ruleset", 4);

@@ -340,6 +340,9 @@ int rt_seccomp_compile_cached(const char *cache_dir, unsigned flags, struct rt_b
 {
 	cleanup_free char *key = bpf_cache_key();
 	cleanup_free char *name = key ? xasprintf("%s%x.bpf", key, flags) : NULL;
+	/* Its own directory, root's only; the run directory itself may not exist yet. */
+	if (name)
+		mkdir(cache_dir, 0700);
 	cleanup_close int dirfd = name ? open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	*out = (struct rt_bpf){ 0 };
 	if (dirfd >= 0 && bpf_cache_read(dirfd, name, out) == 0)
