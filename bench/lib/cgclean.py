@@ -5,12 +5,13 @@
 
 Removed (depth first, only empty cgroups can go): every cgroup named jb<RUN_ID> (the peers'
 and the bench's own) and every <hierarchy>/jailctl/jailctl-<pool_id>-* of the run's pools
-(pool_id as jailctl derives it from WORK_DIR/pool-*). Nothing else is touched.
+(pool_id as jailctl derives it from WORK_DIR/pool-*, poolid.py). Nothing else is touched.
 """
 import glob
-import hashlib
 import os
 import sys
+
+from poolid import pool_id
 
 
 def rmtree_cg(path):
@@ -22,8 +23,7 @@ def rmtree_cg(path):
 
 
 def main(work, run_id):
-    pool_ids = [hashlib.sha256(p.encode()).hexdigest()[:12]
-                for p in glob.glob(os.path.join(work, "pool-*"))]
+    pool_ids = [pool_id(p) for p in glob.glob(os.path.join(work, "pool-*"))]
     mark = f"jb{run_id}"
     for h in glob.glob("/sys/fs/cgroup/*"):
         if not os.path.isdir(h):

@@ -97,6 +97,6 @@ for f in glob.glob(f"/run/jailctl/*/{sys.argv[1]}.json"):
 EOF
 }
 
-# Pool id as jailctl derives it (first 6 bytes of sha256 of the pool path): the cgroups of a
-# jail are <hierarchy>/jailctl/jailctl-<pool_id>-<NAME>.
-pool_id() { printf '%s' "$1" | sha256sum | cut -c1-12; }
+# Pool id as jailctl derives it (FNV-1a of the pool path, bench/lib/poolid.py): the cgroups
+# of a jail are <hierarchy>/jailctl/jailctl-<pool_id>-<NAME>.
+pool_id() { python3 "$BENCH_DIR/lib/poolid.py" "$1"; }

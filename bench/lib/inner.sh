@@ -291,9 +291,7 @@ section_list() {
 	t0=$(now); $J start $(seq -f 'L_%g' 1 "$m") >/dev/null; t1=$(now)
 	put list_start_mem "{\"jails\": $m, \"ms\": $(elapsed_ms "$t0" "$t1")}"
 	sleep 2
-	python3 "$BENCH_DIR/lib/mem.py" --jails "$(pool_id "$PB")" L "$m" --before "$OUT/data/mem_before.json" \
-		>"$OUT/data/mem_idle.json"
-	log "memory: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["summary"])' "$OUT/data/mem_idle.json")"
+	mem_measure "$PB" L "$m" mem_before mem_idle
 	if [ "$half" -gt "$m" ]; then
 		t0=$(now); $J start $(seq -f 'L_%g' $((m + 1)) "$half") >/dev/null; t1=$(now)
 		put list_start_rest "{\"jails\": $((half - m)), \"ms\": $(elapsed_ms "$t0" "$t1")}"
@@ -320,10 +318,23 @@ mem_variant() {   # mem_variant POOL PREFIX TAG [CREATE_ARGS...]
 	python3 "$BENCH_DIR/lib/mem.py" --meminfo >"$OUT/data/mem_before_$tag.json"
 	$J start $(seq -f "${pre}_%g" 1 "$m") >/dev/null
 	sleep 2
-	python3 "$BENCH_DIR/lib/mem.py" --jails "$(pool_id "$pool")" "$pre" "$m" --before "$OUT/data/mem_before_$tag.json" \
-		>"$OUT/data/mem_idle_$tag.json"
-	log "memory ($tag): $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["summary"]; print({k: d[k] for k in ("rss_kib_per_jail", "cgroup_usage_kib_per_jail", "system_kernel_kib_per_jail")})' "$OUT/data/mem_idle_$tag.json")"
+	mem_measure "$pool" "$pre" "$m" "mem_before_$tag" "mem_idle_$tag"
 	$J stop ALL >/dev/null 2>&1 || true
+}
+
+# mem_measure POOL PREFIX N BEFORE OUT: mem.py over the running jails PREFIX_1..N of POOL
+# into data/OUT.json. When none of them is found running, the measure is of nothing: it goes
+# to errors/OUT.txt instead, so that the report shows no memory figures rather than 0 MiB.
+mem_measure() {
+	local pool=$1 pre=$2 n=$3 before=$4 out=$5
+	if ! python3 "$BENCH_DIR/lib/mem.py" --jails "$pool" "$pre" "$n" --before "$OUT/data/$before.json" \
+		>"$OUT/data/$out.json" 2>"$OUT/logs/$out.err"; then
+		{ echo "mem.py --jails $pool $pre $n"; cat "$OUT/logs/$out.err"; $J list -H | head -5; } >"$OUT/errors/$out.txt"
+		rm -f "$OUT/data/$out.json"
+		log "memory ($out): FAILED, see errors/$out.txt"
+		return 0
+	fi
+	log "memory ($out): $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["summary"]; print({k: d[k] for k in ("jails_running", "rss_kib_per_jail", "cgroup_usage_kib_per_jail", "cgroup_cache_kib_per_jail", "brief_formula_kib_per_jail", "system_kernel_kib_per_jail")})' "$OUT/data/$out.json")"
 }
 
 section_scale() {
@@ -354,8 +365,7 @@ section_scale() {
 	t1=$(now)
 	put scale_start "{\"asked\": $n, \"running\": $started, \"ms\": $(elapsed_ms "$t0" "$t1"), \"deadline_hit\": $([ "$i" -le "$n" ] && echo true || echo false)}"
 	sleep 2
-	python3 "$BENCH_DIR/lib/mem.py" --jails "$(pool_id "$PB")" "$pre" "$n" --before "$OUT/data/scale_mem_before.json" \
-		>"$OUT/data/scale_mem.json" || true
+	mem_measure "$PB" "$pre" "$n" scale_mem_before scale_mem
 	bm scale.list --runs 10 --warmup 1 -- "$J list"
 	put scale_running_at_list "$($J list -H | awk -F'\t' '$3=="up"' | wc -l)"
 	t0=$(now); timeout $(( deadline - $(date +%s) + 300 )) $J stop ALL >/dev/null 2>>"$OUT/logs/scale-stop.err" || true; t1=$(now)

@@ -2,10 +2,17 @@
 """Memory of running jails, for bench/lib/inner.sh.
 
   mem.py --meminfo                         /proc/meminfo as JSON (kB)
-  mem.py --jails POOL_ID PREFIX N [--before MEMINFO_JSON]
-        for the running jails PREFIX_1..PREFIX_N: their processes (from the jail's cgroup:
-        count, RSS, PSS), the jail's memory cgroup (usage, kmem, stat), and the change of
-        /proc/meminfo since --before; totals and per-jail averages in "summary".
+  mem.py --jails POOL PREFIX N [--before MEMINFO_JSON]
+        for the running jails PREFIX_1..PREFIX_N of the pool mounted at POOL: their
+        processes (from the jail's cgroup: count, RSS, PSS), the jail's memory cgroup
+        (usage, kmem, stat), and the change of /proc/meminfo since --before; totals and
+        per-jail averages in "summary". Exits 1 (the JSON still written) when none of the
+        jails is found running: a measure of nothing must not pass for a result.
+
+A jail's cgroups are taken from its runtime record (/run/jailctl/<pool_id>/NAME.json,
+"cgroups"), the paths jailctl itself created, picked by the jail's root being under POOL.
+Deriving the cgroup names here instead (jailctl-<pool_id>-NAME) broke silently once: the
+pool id changed from sha256 to FNV-1a and every jail read as not running (0 MiB per jail).
 """
 import glob
 import json
@@ -30,10 +37,31 @@ def read(path, default=None):
         return default
 
 
-def cg_dirs(pool_id, name):
-    leaf = f"jailctl/jailctl-{pool_id}-{name}"
-    return {h: os.path.join(h, leaf) for h in glob.glob("/sys/fs/cgroup/*")
-            if os.path.isdir(os.path.join(h, leaf))}
+RUN_DIR = "/run/jailctl"
+
+
+def records(pool):
+    """{jail name: runtime record} of the jails of the pool at `pool` that have one."""
+    top = os.path.realpath(pool) + "/"
+    out = {}
+    for path in glob.glob(os.path.join(RUN_DIR, "*", "*.json")):
+        try:
+            rec = json.loads(read(path, "") or "{}")
+        except ValueError:
+            continue   # a record being rewritten (temp file) or not a record
+        root = rec.get("root") if isinstance(rec, dict) else None
+        if root and os.path.realpath(root).startswith(top):
+            out[os.path.basename(path)[:-len(".json")]] = rec
+    return out
+
+
+def cg_dirs(rec):
+    """{controller ("v2" or the v1 one): directory} of a record's cgroups that exist."""
+    dirs = {}
+    for cg in (rec or {}).get("cgroups", []):
+        if os.path.isdir(cg.get("path", "")):
+            dirs.setdefault(cg.get("controller", "?"), cg["path"])
+    return dirs
 
 
 def procs_of(dirs):
@@ -60,11 +88,42 @@ def proc_mem(pid):
     return comm, rss, pss
 
 
-def jails(pool_id, prefix, n, before):
+# Figures of the memory cgroup, by their cgroup v1 names: (v1 file, v2 file) and memory.stat
+# keys (v1 key, v2 key). The v2 hierarchy has no kmem counter; its stat "kernel" stands in.
+MEM_FILES = (("memory.usage_in_bytes", "memory.current"),)
+MEM_STAT = (("rss", "anon"), ("cache", "file"), ("shmem", "shmem"),
+            ("mapped_file", "file_mapped"), ("kernel_stack", "kernel_stack"),
+            ("kmem", "kernel"))
+
+
+def memcg(dirs):
+    """The jail's memory cgroup (v1 "memory", else the v2 one), under v1 names."""
+    v1 = "memory" in dirs
+    d = dirs.get("memory") or dirs.get("v2")
+    cg = {}
+    if not d:
+        return cg
+    files = MEM_FILES + ((("memory.kmem.usage_in_bytes", None),) if v1 else ())
+    for name, v2name in files:
+        v = read(os.path.join(d, name if v1 else v2name))
+        if v is not None:
+            cg[name] = int(v)
+    keys = {(k1 if v1 else k2): k1 for k1, k2 in MEM_STAT}
+    for line in (read(os.path.join(d, "memory.stat"), "") or "").splitlines():
+        k, v = line.split()
+        if k in keys:
+            cg["stat." + keys[k]] = int(v)
+    if not v1 and "stat.kmem" in cg:
+        cg["memory.kmem.usage_in_bytes"] = cg["stat.kmem"]
+    return cg
+
+
+def jails(pool, prefix, n, before):
     per = []
+    recs = records(pool)
     for i in range(1, n + 1):
         name = f"{prefix}_{i}"
-        dirs = cg_dirs(pool_id, name)
+        dirs = cg_dirs(recs.get(name))
         pids = procs_of(dirs)
         comms, rss, pss = [], 0, 0
         for p in pids:
@@ -72,18 +131,7 @@ def jails(pool_id, prefix, n, before):
             comms.append(c)
             rss += r
             pss += s
-        mem = dirs.get("/sys/fs/cgroup/memory")
-        cg = {}
-        if mem:
-            for f in ("memory.usage_in_bytes", "memory.kmem.usage_in_bytes"):
-                v = read(os.path.join(mem, f))
-                if v is not None:
-                    cg[f] = int(v)
-            stat = read(os.path.join(mem, "memory.stat"), "") or ""
-            for line in stat.splitlines():
-                k, v = line.split()
-                if k in ("rss", "cache", "shmem", "mapped_file", "kernel_stack"):
-                    cg["stat." + k] = int(v)
+        cg = memcg(dirs)
         per.append({"name": name, "pids": len(pids), "comms": comms, "rss_kib": rss,
                     "pss_kib": pss, "cgroup": cg})
     now = meminfo()
@@ -126,8 +174,13 @@ def main(argv):
         before = None
         if "--before" in argv:
             before = json.load(open(argv[argv.index("--before") + 1]))
-        json.dump(jails(argv[1], argv[2], int(argv[3]), before), sys.stdout, indent=1)
-        return 0
+        out = jails(argv[1], argv[2], int(argv[3]), before)
+        json.dump(out, sys.stdout, indent=1)
+        got = out["summary"]["jails_running"]
+        if got < int(argv[3]):
+            print(f"mem.py: {got} of {argv[3]} jails {argv[2]}_* found running in {argv[1]}",
+                  file=sys.stderr)
+        return 0 if got else 1
     print(__doc__, file=sys.stderr)
     return 2
 

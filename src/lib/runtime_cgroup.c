@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime_priv.h"
@@ -581,4 +582,116 @@ int rt_cgroups_destroy(const struct rt_cgroups *cg, struct jc_error *err)
 			ret = r;
 	}
 	return ret;
+}
+
+/* ---- trimming the page cache of a started jail ---- */
+
+/* Below this, a trim is not worth its cost (docs/runtime.md, "Memory of an idle jail"). */
+enum { TRIM_MIN_BYTES = 512 * 1024 };
+
+struct memcg {
+	const char *dir;
+	bool v2;
+};
+
+/* The jail's memory cgroup: v1 "memory" (hybrid hosts), else the v2 cgroup when the memory
+ * controller is enabled there (its memory.reclaim exists). */
+static bool find_memcg(const struct rt_cgroups *cg, struct memcg *out)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		if (strcmp(cg->controllers[i], "memory") == 0) {
+			*out = (struct memcg){ cg->paths[i], false };
+			return true;
+		}
+	}
+	if (cg->n == 0 || strcmp(cg->controllers[0], "v2") != 0)
+		return false;
+	cleanup_free char *f = xasprintf("%s/memory.reclaim", cg->paths[0]);
+	*out = (struct memcg){ cg->paths[0], true };
+	return access(f, W_OK) == 0;
+}
+
+static long long stat_value(char **lines, const char *key)
+{
+	size_t klen = strlen(key);
+	for (size_t i = 0; lines[i]; i++) {
+		long v;
+		if (strncmp(lines[i], key, klen) == 0 && lines[i][klen] == ' ' &&
+		    jc_parse_long(lines[i] + klen + 1, &v) == 0)
+			return v;
+	}
+	return 0;
+}
+
+/* Page cache that reclaim can drop without hurting a running process: not shmem (it
+ * needs swap) and not mapped (the jail's processes would fault it right back). */
+static long long trimmable_bytes(const struct memcg *m)
+{
+	cleanup_free char *text = read_small(m->dir, "memory.stat");
+	if (!text)
+		return -1;
+	cleanup_strv char **lines = jc_strsplit(text, "\n");
+	long long v = stat_value(lines, m->v2 ? "file" : "cache") - stat_value(lines, "shmem") -
+		      stat_value(lines, m->v2 ? "file_mapped" : "mapped_file");
+	return v > 0 ? v : 0;
+}
+
+/* v1 force_empty reclaims, tasks present or not (3.16+), until the cgroup is empty or
+ * reclaim fails five times, anonymous memory included when there is swap. The cgroup's
+ * swappiness 0 confines it to the page cache (memcg reclaim then never swaps); the old
+ * value goes back. */
+static int trim_v1(const char *dir)
+{
+	cleanup_free char *old = read_small(dir, "memory.swappiness");
+	if (!old)
+		return -ENOENT;
+	bool swap_off = strcmp(old, "0") == 0;
+	int r = swap_off ? 0 : write_file(dir, "memory.swappiness", "0");
+	if (r < 0)
+		return r;   /* no reclaim that could swap the jail's processes out */
+	r = write_file(dir, "memory.force_empty", "0");
+	int rs = swap_off ? 0 : write_file(dir, "memory.swappiness", old);
+	return r < 0 ? r : rs;
+}
+
+/* v2 memory.reclaim of just that many bytes, page cache only where the kernel knows
+ * "swappiness=0" (older ones: EINVAL); -EAGAIN means it reclaimed less than asked, fine. */
+static int trim_v2(const char *dir, long long bytes)
+{
+	char req[48];
+	snprintf(req, sizeof(req), "%lld swappiness=0", bytes);
+	int r = write_file(dir, "memory.reclaim", req);
+	if (r == -EINVAL) {
+		*strchr(req, ' ') = '\0';
+		r = write_file(dir, "memory.reclaim", req);
+	}
+	return r == -EAGAIN ? 0 : r;
+}
+
+static long long elapsed_us(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000000LL + (t.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+void rt_cgroups_trim(const struct jc_ctx *ctx, const char *name, const struct rt_cgroups *cg)
+{
+	struct memcg m;
+	if (!find_memcg(cg, &m))
+		return;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long long bytes = trimmable_bytes(&m);
+	if (bytes < TRIM_MIN_BYTES) {
+		jc_debug(ctx, "%s: %lld KiB of page cache, not trimmed", name, bytes / 1024);
+		return;
+	}
+	int r = m.v2 ? trim_v2(m.dir, bytes) : trim_v1(m.dir);
+	long long us = elapsed_us(&t0);
+	if (r < 0)
+		jc_debug(ctx, "%s: trimming the page cache (%s): %s", name, m.dir, strerror(-r));
+	else if (ctx->debug)   /* the second memory.stat read is for this message only */
+		jc_debug(ctx, "%s: page cache trimmed from %lld to %lld KiB in %lld us", name,
+			 bytes / 1024, trimmable_bytes(&m) / 1024, us);
 }

@@ -122,7 +122,7 @@ struct rt_bpf {
 
 void rt_bpf_release(struct rt_bpf *b);
 int rt_seccomp_compile(unsigned flags, struct rt_bpf *out, struct jc_error *err);
-/* The same, from a cache in cache_dir (root's own directory) when a filter compiled by this
+/* The same, from a cache in cache_dir (made 0700 if missing) when a filter compiled by this
  * binary on this kernel is there; compiled and stored otherwise. */
 int rt_seccomp_compile_cached(const char *cache_dir, unsigned flags, struct rt_bpf *out,
 			      struct jc_error *err);
@@ -197,6 +197,10 @@ int rt_cgroups_join_self(const struct rt_cgroups *cg, bool v2_joined, struct jc_
 int rt_cgroups_destroy(const struct rt_cgroups *cg, struct jc_error *err);
 /* SIGTERM (or sig) to every process of the jail except skip (0 = none). */
 int rt_cgroups_signal(const struct rt_cgroups *cg, int sig, pid_t skip);
+/* Best effort, after exec_start: drop the page cache charged to the jail's memory cgroup
+ * that no process maps (what exec_start read from the jail's own files), when there is
+ * 512 KiB or more. Never fails; what happened goes to debug messages. */
+void rt_cgroups_trim(const struct jc_ctx *ctx, const char *name, const struct rt_cgroups *cg);
 /* Live change of limits: write settings for a running jail. */
 int rt_cgroups_apply(struct jc_ctx *ctx, const struct rt_cgroups *cg, const struct rt_limits *l,
 		     struct jc_error *err);

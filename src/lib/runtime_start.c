@@ -341,6 +341,7 @@ static int run_start(struct start *s, struct jc_error *err)
 	if (r < 0)
 		return r;
 	jc_progress(ctx, "  + Executing poststart OK");
+	rt_cgroups_trim(ctx, jail->name, &s->st.cg);
 	s->st.running = true;
 	return rt_state_save(&s->st, err);
 }

@@ -231,7 +231,8 @@ def test_record_from_another_boot_is_stale_and_its_pids_are_left_alone(web):
             start = int(f.read().rsplit(")", 1)[1].split()[19])
         st.update(boot_id="another-boot", running=True, init_pid=bystander.pid, init_start=start)
         path = glob.glob(str(RUN_DIR / "*"))
-        pool_dir = [p for p in path if not p.endswith("jids")][0]
+        # the pool's record dir, not jids/ nor the seccomp cache file beside them
+        pool_dir = [p for p in path if os.path.isdir(p) and not p.endswith("jids")][0]
         Path(pool_dir, "web.json").write_text(json.dumps(st))
         (RUN_DIR / "jids" / str(st["jid"])).write_text(f"{Path(pool_dir).name} web\n")
         assert list_row()[2] == "down"

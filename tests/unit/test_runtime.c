@@ -1,5 +1,6 @@
 /* Unit tests for the runtime's pure pieces: RCTL values, limits and the cgroup files that
- * express them, cpusets, devfs rulesets, capability sets, resolver text. */
+ * express them, cpusets, devfs rulesets, capability sets, resolver text, and the page-cache
+ * trim of a started jail against fake cgroup directories. */
 #include <errno.h>
 #include <linux/capability.h>
 #include <setjmp.h>
@@ -337,6 +338,102 @@ static void test_seccomp_cache(void **state)
 	rmdir(dir);
 }
 
+/* ---- trimming a started jail's page cache, against fake cgroup directories ---- */
+
+static void put_text(const char *dir, const char *file, const char *text)
+{
+	cleanup_free char *path = xasprintf("%s/%s", dir, file);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *get_text(const char *dir, const char *file)
+{
+	cleanup_free char *path = xasprintf("%s/%s", dir, file);
+	char *text = NULL;
+	assert_int_equal(rt_read_text(path, &text), 0);
+	return text;
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* Trims a fake jail whose cgroups are a v2 directory and, for v1, a "memory" one. */
+static void trim_fake(const char *v2dir, const char *v1dir)
+{
+	struct jc_ctx ctx;
+	jc_ctx_init(&ctx, NULL, NULL);
+	struct rt_cgroups cg = { 0 };
+	cg.paths[cg.n] = xstrdup(v2dir);
+	cg.controllers[cg.n++] = xstrdup("v2");
+	if (v1dir) {
+		cg.paths[cg.n] = xstrdup(v1dir);
+		cg.controllers[cg.n++] = xstrdup("memory");
+	}
+	rt_cgroups_trim(&ctx, "j", &cg);
+	rt_cgroups_release(&cg);
+}
+
+static void test_trim_v1(void **state)
+{
+	(void)state;
+	char v2[] = "/tmp/jailctl-trim2-XXXXXX", v1[] = "/tmp/jailctl-trim1-XXXXXX";
+	assert_non_null(mkdtemp(v2));
+	assert_non_null(mkdtemp(v1));
+	/* 2 MiB of cache, 1.5 MiB of it mapped: 512 KiB are worth trimming. */
+	put_text(v1, "memory.stat", "cache 2097152\nrss 40960\nshmem 0\nmapped_file 1572864\n"
+		 "total_cache 9999999999\n");
+	put_text(v1, "memory.swappiness", "60\n");
+	put_text(v1, "memory.force_empty", "");
+	trim_fake(v2, v1);
+	cleanup_free char *fe = get_text(v1, "memory.force_empty");
+	cleanup_free char *sw = get_text(v1, "memory.swappiness");
+	assert_string_equal(fe, "0");
+	assert_string_equal(sw, "60\n");   /* the jail's own swappiness is back */
+	/* One page less is left alone: not worth a reclaim. */
+	put_text(v1, "memory.stat", "cache 2093056\nshmem 0\nmapped_file 1572864\n");
+	put_text(v1, "memory.force_empty", "");
+	trim_fake(v2, v1);
+	cleanup_free char *fe2 = get_text(v1, "memory.force_empty");
+	assert_string_equal(fe2, "");
+	/* Without swappiness 0 the reclaim could swap the jail's processes out: none. */
+	put_text(v1, "memory.stat", "cache 8388608\n");
+	cleanup_free char *swappiness = xasprintf("%s/memory.swappiness", v1);
+	unlink(swappiness);
+	trim_fake(v2, v1);
+	cleanup_free char *fe3 = get_text(v1, "memory.force_empty");
+	assert_string_equal(fe3, "");
+	remove_dir(v1);
+	remove_dir(v2);
+}
+
+static void test_trim_v2(void **state)
+{
+	(void)state;
+	char v2[] = "/tmp/jailctl-trim2-XXXXXX";
+	assert_non_null(mkdtemp(v2));
+	/* No memory controller on v2 (no memory.reclaim) and no v1 one: nothing is written. */
+	put_text(v2, "memory.stat", "file 4194304\n");
+	trim_fake(v2, NULL);
+	put_text(v2, "memory.reclaim", "");
+	put_text(v2, "memory.stat", "anon 40960\nfile 4194304\nshmem 65536\nfile_mapped 131072\n");
+	trim_fake(v2, NULL);
+	cleanup_free char *req = get_text(v2, "memory.reclaim");
+	assert_string_equal(req, "3997696 swappiness=0");   /* 4 MiB - 64 KiB - 128 KiB */
+	remove_dir(v2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +447,8 @@ int main(void)
 		cmocka_unit_test(test_resolver_text),
 		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_seccomp_cache),
+		cmocka_unit_test(test_trim_v1),
+		cmocka_unit_test(test_trim_v2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
