@@ -38,6 +38,15 @@ void cli_table_sort(struct cli_table *t, size_t col, bool numeric);
 void cli_table_print(const struct cli_table *t, bool scripting);
 void cli_table_free(struct cli_table *t);
 
+/* A JSON array of flat objects of strings, byte for byte as jc_json_dump prints the same
+ * rows built with jansson (sorted keys, 4-space indent; a NULL value, or one that is not
+ * UTF-8, has no key), without the tree: listings print thousands of rows. */
+struct cli_json_rows;
+struct cli_json_rows *cli_json_rows_new(size_t ncols, const char *const *keys);
+void cli_json_rows_add(struct cli_json_rows *j, const char *const *values);
+void cli_json_rows_print(const struct cli_json_rows *j);
+void cli_json_rows_free(struct cli_json_rows *j);
+
 /* Command entry points (one file per command group). */
 int cmd_activate(struct jc_ctx *ctx, int argc, char **argv);
 int cmd_deactivate(struct jc_ctx *ctx, int argc, char **argv);

@@ -23,6 +23,11 @@ static const char *const short_cols[] = { "JID", "NAME", "STATE", "RELEASE", "IP
 static const char *const long_cols[] = { "JID", "NAME", "BOOT", "STATE", "TYPE",
 					 "RELEASE", "IP4", "IP6", "TEMPLATE", "BASEJAIL" };
 static const char *const quick_cols[] = { "NAME", "IP4" };
+/* --json: the same columns, lower case. */
+static const char *const short_keys[] = { "jid", "name", "state", "release", "ip4" };
+static const char *const long_keys[] = { "jid", "name", "boot", "state", "type",
+					 "release", "ip4", "ip6", "template", "basejail" };
+static const char *const quick_keys[] = { "name", "ip4" };
 
 static int parse_list_opts(int argc, char **argv, struct list_opts *o)
 {
@@ -69,113 +74,113 @@ static int parse_list_opts(int argc, char **argv, struct list_opts *o)
 	return 0;
 }
 
-/* IP4 column: addresses without "iface|" and "/mask", "DHCP" for dhcp jails. */
-static char *ip_column(const char *addrs, bool dhcp)
+/* The config.json keys the columns are made of. */
+enum { K_DHCP, K_IP4, K_IP6, K_BOOT, K_BASEJAIL, K_TEMPLATE, K_TYPE, K_RELEASE, K_COUNT };
+static const char *const column_keys[K_COUNT] = { "dhcp", "ip4_addr", "ip6_addr", "boot",
+						  "basejail", "source_template", "type", "release" };
+
+/* Per-listing state: the column defaults converted to text once, and scratch space reused
+ * from row to row, so that a row costs no allocation. */
+struct row_ctx {
+	struct jc_ctx *ctx;
+	const struct list_opts *o;
+	char *defaults[K_COUNT];
+	struct jc_run_probe *probe;   /* NULL for templates, which never run */
+	char *ip, *live;              /* the IP4 cell when it is not a value as stored */
+	size_t ip_cap;
+	char jid[16];
+};
+
+static void row_ctx_init(struct row_ctx *l, struct jc_ctx *ctx, const struct list_opts *o)
+{
+	*l = (struct row_ctx){ .ctx = ctx, .o = o };
+	for (size_t i = 0; i < K_COUNT; i++)
+		l->defaults[i] = jc_defaults_get_text(ctx, column_keys[i]);
+	if (!o->templates)
+		l->probe = jc_run_probe_new(ctx);
+}
+
+static void row_ctx_release(struct row_ctx *l)
+{
+	for (size_t i = 0; i < K_COUNT; i++)
+		free(l->defaults[i]);
+	jc_run_probe_free(l->probe);
+	free(l->ip);
+	free(l->live);
+}
+
+/* IP4 column: addresses without "iface|" and "/mask" (empty items skipped). */
+static const char *ip_column(struct row_ctx *l, const char *addrs, bool dhcp)
 {
 	if (dhcp)
-		return xstrdup("DHCP");
+		return "DHCP";
 	if (!addrs || strcmp(addrs, "none") == 0)
-		return xstrdup("-");
-	cleanup_strv char **items = jc_strsplit(addrs, ",");
-	char *out = xstrdup("");
-	for (size_t i = 0; items[i]; i++) {
-		char *a = strchr(items[i], '|') ? strchr(items[i], '|') + 1 : items[i];
-		a[strcspn(a, "/")] = '\0';
-		char *next = xasprintf("%s%s%s", out, *out ? "," : "", a);
-		free(out);
-		out = next;
+		return "-";
+	size_t n = strlen(addrs) + 1, len = 0;
+	if (l->ip_cap < n)
+		l->ip = xrealloc(l->ip, l->ip_cap = n);
+	for (const char *p = addrs; *p; p += strcspn(p, ",")) {
+		p += strspn(p, ",");
+		size_t item = strcspn(p, ",");
+		if (item == 0)
+			continue;
+		const char *bar = memchr(p, '|', item);
+		const char *a = bar ? bar + 1 : p;
+		size_t alen = strcspn(a, "/,");
+		if (a + alen > p + item)
+			alen = (size_t)(p + item - a);
+		if (len)
+			l->ip[len++] = ',';
+		memcpy(l->ip + len, a, alen);
+		len += alen;
 	}
-	return out;
+	l->ip[len] = '\0';
+	return l->ip;
 }
 
-struct jail_row {
-	char *cells[10];
-};
-
-/* The defaults of the columns, converted to text once per listing, not once per jail. */
-struct list_defaults {
-	char *dhcp, *ip4_addr, *ip6_addr, *boot, *basejail, *source_template, *type, *release;
-};
-
-static void list_defaults_init(const struct jc_ctx *ctx, struct list_defaults *d)
+static const char *effective(const struct row_ctx *l, const struct jc_json_field *f, int k)
 {
-	d->dhcp = jc_defaults_get_text(ctx, "dhcp");
-	d->ip4_addr = jc_defaults_get_text(ctx, "ip4_addr");
-	d->ip6_addr = jc_defaults_get_text(ctx, "ip6_addr");
-	d->boot = jc_defaults_get_text(ctx, "boot");
-	d->basejail = jc_defaults_get_text(ctx, "basejail");
-	d->source_template = jc_defaults_get_text(ctx, "source_template");
-	d->type = jc_defaults_get_text(ctx, "type");
-	d->release = jc_defaults_get_text(ctx, "release");
-}
-
-static void list_defaults_release(struct list_defaults *d)
-{
-	free(d->dhcp), free(d->ip4_addr), free(d->ip6_addr), free(d->boot);
-	free(d->basejail), free(d->source_template), free(d->type), free(d->release);
-}
-
-static char *effective(json_t *config, const char *def, const char *key)
-{
-	json_t *v = json_object_get(config, key);
-	if (v)
-		return jc_prop_json_to_text(v);
-	return def ? xstrdup(def) : NULL;
-}
-
-static int compare_strs(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return f[k].present ? f[k].text : l->defaults[k];
 }
 
 /* iocage: the short listing shows bare addresses, the long one the full IFACE|ADDR/MASK
  * entries. */
-static void fill_row(const struct list_defaults *d, const char *name, json_t *config, bool longfmt,
-		     char **cells)
+static void fill_row(struct row_ctx *l, const char *name, const struct jc_json_field *f,
+		     const char **cells)
 {
-	if (!config) {
-		const char *na[] = { "-", name, "off", "CORRUPT", "N/A", "N/A", "N/A", "N/A", "N/A", "N/A" };
-		for (size_t i = 0; i < 10; i++)
-			cells[i] = xstrdup(na[i]);
-		return;
-	}
-	cleanup_free char *dhcp = effective(config, d->dhcp, "dhcp");
-	cleanup_free char *ip4 = effective(config, d->ip4_addr, "ip4_addr");
-	cleanup_free char *boot = effective(config, d->boot, "boot");
-	cleanup_free char *basejail = effective(config, d->basejail, "basejail");
-	cleanup_free char *tmpl = effective(config, d->source_template, "source_template");
-	cells[0] = xstrdup("-");
-	cells[1] = xstrdup(name);
-	cells[2] = xstrdup(jc_streq(boot, "1") ? "on" : "off");
-	cells[3] = xstrdup("down");
-	cells[4] = effective(config, d->type, "type");
-	cells[5] = effective(config, d->release, "release");
-	cells[6] = longfmt ? xstrdup(jc_streq(dhcp, "1") ? "DHCP" : ip4) : ip_column(ip4, jc_streq(dhcp, "1"));
-	cells[7] = effective(config, d->ip6_addr, "ip6_addr");
-	cells[8] = xstrdup(tmpl && strcmp(tmpl, "none") != 0 ? tmpl : "-");
-	cells[9] = xstrdup(jc_streq(basejail, "1") ? "yes" : "no");
+	bool dhcp = jc_streq(effective(l, f, K_DHCP), "1");
+	const char *ip4 = effective(l, f, K_IP4), *tmpl = effective(l, f, K_TEMPLATE);
+	cells[0] = "-";
+	cells[1] = name;
+	cells[2] = jc_streq(effective(l, f, K_BOOT), "1") ? "on" : "off";
+	cells[3] = "down";
+	cells[4] = effective(l, f, K_TYPE);
+	cells[5] = effective(l, f, K_RELEASE);
+	cells[6] = l->o->longfmt ? (dhcp ? "DHCP" : ip4) : ip_column(l, ip4, dhcp);
+	cells[7] = effective(l, f, K_IP6);
+	cells[8] = tmpl && strcmp(tmpl, "none") != 0 ? tmpl : "-";
+	cells[9] = jc_streq(effective(l, f, K_BASEJAIL), "1") ? "yes" : "no";
 }
 
-/* JID and STATE of a running jail; jc_runtime_status reads only the name (and cleans up
- * the record of a jail that died), so no full jail needs to be opened per row. */
-static void fill_state(struct jc_ctx *ctx, const char *name, char **cells)
+/* JID and STATE of a running jail. */
+static void fill_state(struct row_ctx *l, const char *name, const char **cells)
 {
-	struct jc_jail jail = { .name = (char *)name };
 	struct jc_run_state st;
 	struct jc_error err = { 0 };
-	if (jc_runtime_status(ctx, &jail, &st, &err) < 0 || !st.running)
+	if (jc_run_probe_status(l->probe, name, &st, &err) < 0 || !st.running)
 		return;
-	free(cells[0]);
-	cells[0] = xasprintf("%d", st.jid);
-	free(cells[3]);
-	cells[3] = xstrdup("up");
+	snprintf(l->jid, sizeof(l->jid), "%d", st.jid);
+	cells[0] = l->jid;
+	cells[3] = "up";
 	/* A running DHCP jail: the lease it holds now (issue: "DHCP and the live address"). */
 	if (jc_streq(cells[6], "DHCP")) {
-		cleanup_free char *live = jc_net_live_ip4(ctx, NULL, st.init_pid);
-		if (live && *live) {
-			live[strcspn(live, "/")] = '\0';
-			free(cells[6]);
-			cells[6] = xasprintf("DHCP (%s)", live);
+		free(l->live);
+		l->live = jc_net_live_ip4(l->ctx, NULL, st.init_pid);
+		if (l->live && *l->live) {
+			l->live[strcspn(l->live, "/")] = '\0';
+			char *text = xasprintf("DHCP (%s)", l->live);
+			free(l->live);
+			cells[6] = l->live = text;
 		}
 	}
 }
@@ -188,20 +193,8 @@ static int column_index(const char *const *cols, size_t n, const char *key)
 	return -1;
 }
 
-static json_t *row_json(const char *const *cols, size_t n, char **cells)
-{
-	json_t *obj = json_object();
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *key = xstrdup(cols[i]);
-		for (char *p = key; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-		json_object_set_new(obj, key, json_string(cells[i]));
-	}
-	return obj;
-}
-
 /* Map a long-format row to the columns shown. */
-static void project_row(char **full, const struct list_opts *o, const char **out)
+static void project_row(const char **full, const struct list_opts *o, const char **out)
 {
 	if (o->quick) {
 		out[0] = full[1], out[1] = full[6];
@@ -213,46 +206,40 @@ static void project_row(char **full, const struct list_opts *o, const char **out
 	}
 }
 
-static bool has_record(char **recorded, const char *name)
+static void add_jail_rows(struct row_ctx *l, struct jc_jail_lister *jails, struct cli_table *t,
+			  struct cli_json_rows *json)
 {
-	return bsearch(&name, recorded, jc_strv_len(recorded), sizeof(char *), compare_strs) != NULL;
+	static const char *const corrupt[10] = { "-", NULL, "off", "CORRUPT", "N/A",
+						 "N/A", "N/A", "N/A", "N/A", "N/A" };
+	struct jc_json_field f[K_COUNT];
+	for (size_t i = 0; i < K_COUNT; i++)
+		f[i].key = column_keys[i];
+	const char *name;
+	bool ok;
+	while (jc_jail_lister_next(jails, &name, f, K_COUNT, &ok) > 0) {
+		const char *full[10];
+		if (ok) {
+			fill_row(l, name, f, full);
+			if (l->probe)
+				fill_state(l, name, full);
+		} else {
+			memcpy(full, corrupt, sizeof(full));
+			full[1] = name;
+		}
+		if (l->o->basejails && !jc_streq(full[9], "yes"))
+			continue;
+		const char *cells[10];
+		project_row(full, l->o, cells);
+		if (json)
+			cli_json_rows_add(json, cells);
+		else
+			cli_table_add(t, cells);
+	}
 }
 
-static void add_jail_rows(struct jc_ctx *ctx, const struct list_opts *o, DIR *d,
-			  const char *dir, struct cli_table *t, json_t *arr,
-			  const char *const *cols, size_t ncols)
+static const char *const *json_keys(const struct list_opts *o)
 {
-	struct list_defaults defs;
-	list_defaults_init(ctx, &defs);
-	cleanup_strv char **recorded = NULL;
-	struct jc_error rerr = { 0 };
-	if (jc_runtime_recorded_names(ctx, &recorded, &rerr) < 0)
-		recorded = xcalloc(1, sizeof(char *));
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		/* Dot entries are work in progress (being created or destroyed): never listed. */
-		if (de->d_name[0] == '.')
-			continue;
-		cleanup_free char *cfg_path = xasprintf("%s/%s/config.json", dir, de->d_name);
-		json_t *config = NULL;
-		struct jc_error err = { 0 };
-		if (jc_json_read_object(cfg_path, &config, &err) < 0)
-			config = NULL;
-		char *full[10] = { 0 };
-		fill_row(&defs, de->d_name, config, o->longfmt, full);
-		if (config && !o->templates && has_record(recorded, de->d_name))
-			fill_state(ctx, de->d_name, full);
-		json_decref(config);
-		if (!o->basejails || jc_streq(full[9], "yes")) {
-			const char *cells[10] = { 0 };
-			project_row(full, o, cells);
-			cli_table_add(t, cells);
-			json_array_append_new(arr, row_json(cols, ncols, (char **)cells));
-		}
-		for (size_t i = 0; i < 10; i++)
-			free(full[i]);
-	}
-	list_defaults_release(&defs);
+	return o->quick ? quick_keys : o->longfmt ? long_keys : short_keys;
 }
 
 int cmd_list(struct jc_ctx *ctx, int argc, char **argv)
@@ -275,21 +262,24 @@ int cmd_list(struct jc_ctx *ctx, int argc, char **argv)
 	int sort_col = column_index(cols, ncols, o.sort ? o.sort : "name");
 	if (sort_col < 0)
 		return cli_usage("list", "cannot sort by '%s'", o.sort);
-	cleanup_free char *dir = xasprintf("%s/%s", ctx->iocroot, o.templates ? "templates" : "jails");
-	cleanup_closedir DIR *d = opendir(dir);
-	if (!d)
-		return cli_failf("%s: %s", dir, strerror(errno));
-	struct cli_table *t = cli_table_new(ncols, (const char *const *)cols);
-	json_t *arr = json_array();
-	add_jail_rows(ctx, &o, d, dir, t, arr, cols, ncols);
-	cli_table_sort(t, (size_t)sort_col, strcmp(cols[sort_col], "JID") == 0);
-	if (o.json) {
-		cleanup_free char *text = jc_json_dump(arr);
-		fputs(text, stdout);
+	struct jc_jail_lister *jails = NULL;
+	if (jc_jail_lister_open(ctx, o.templates, &jails, &err) < 0)
+		return cli_fail(&err);
+	/* JSON keeps the directory's order: only the table is sorted. */
+	struct cli_table *t = o.json ? NULL : cli_table_new(ncols, cols);
+	struct cli_json_rows *json = o.json ? cli_json_rows_new(ncols, json_keys(&o)) : NULL;
+	struct row_ctx l;
+	row_ctx_init(&l, ctx, &o);
+	add_jail_rows(&l, jails, t, json);
+	row_ctx_release(&l);
+	jc_jail_lister_close(jails);
+	if (json) {
+		cli_json_rows_print(json);
 	} else {
+		cli_table_sort(t, (size_t)sort_col, strcmp(cols[sort_col], "JID") == 0);
 		cli_table_print(t, o.scripting);
 	}
-	json_decref(arr);
+	cli_json_rows_free(json);
 	cli_table_free(t);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,283 @@ int jc_json_read_object(const char *path, json_t **out, struct jc_error *err)
 	}
 	*out = obj;
 	return 0;
+}
+
+/* ---- selected fields of small JSON objects (listings) ---- */
+
+/* The fast path only accepts what it can decide alone: -EAGAIN hands the buffer to
+ * jansson, so a file is never judged differently from jc_json_read_object. */
+enum { SCAN_MAX_DEPTH = 32, SCAN_MAX_KEYS = 64, SCAN_MAX_DIGITS = 18 };
+
+struct scan {
+	const char *p, *end;
+	bool strict;   /* duplicate keys rejected (JSON_REJECT_DUPLICATES) */
+};
+
+struct span {
+	const char *s;
+	size_t len;
+	bool in_data;   /* s points into the buffer (else a constant) */
+	json_type type;
+};
+
+static void scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool scan_char(struct scan *s, char c)
+{
+	scan_ws(s);
+	if (s->p >= s->end || *s->p != c)
+		return false;
+	s->p++;
+	return true;
+}
+
+/* Bytes a string may hold on the fast path: printable ASCII but '"' and '\\'. */
+static const unsigned char plain_byte[256] = {
+	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
+/* Printable ASCII without escapes: the text is the bytes between the quotes. */
+static int scan_string(struct scan *s, struct span *out)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return -EAGAIN;
+	const char *start = ++s->p;
+	while (s->p < s->end && plain_byte[(unsigned char)*s->p])
+		s->p++;
+	if (s->p >= s->end || *s->p != '"')
+		return -EAGAIN;
+	*out = (struct span){ start, (size_t)(s->p++ - start), true, JSON_STRING };
+	return 0;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Integers only, in the form "%lld" prints them (no "-0", no leading zeros). */
+static int scan_integer(struct scan *s, struct span *out)
+{
+	const char *start = s->p;
+	if (s->p < s->end && *s->p == '-')
+		s->p++;
+	const char *digits = s->p;
+	while (s->p < s->end && is_digit(*s->p))
+		s->p++;
+	size_t n = (size_t)(s->p - digits);
+	if (n == 0 || n > SCAN_MAX_DIGITS || (digits[0] == '0' && (n > 1 || digits != start)))
+		return -EAGAIN;
+	if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E'))
+		return -EAGAIN;
+	*out = (struct span){ start, (size_t)(s->p - start), true, JSON_INTEGER };
+	return 0;
+}
+
+static bool scan_word(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return false;
+	s->p += n;
+	return true;
+}
+
+/* A value's text: out->s NULL for null, arrays and objects (jc_prop_json_to_text's NULL). */
+static int scan_value(struct scan *s, int depth, struct span *out);
+
+static int scan_container(struct scan *s, int depth, char close)
+{
+	if (depth >= SCAN_MAX_DEPTH || (close == '}' && s->strict))
+		return -EAGAIN;   /* nested duplicate keys are jansson's to find */
+	s->p++;
+	if (scan_char(s, close))
+		return 0;
+	do {
+		struct span v;
+		scan_ws(s);
+		if (close == '}' && (scan_string(s, &v) < 0 || !scan_char(s, ':')))
+			return -EAGAIN;
+		scan_ws(s);
+		if (scan_value(s, depth + 1, &v) < 0)
+			return -EAGAIN;
+	} while (scan_char(s, ','));
+	return scan_char(s, close) ? 0 : -EAGAIN;
+}
+
+static int scan_value(struct scan *s, int depth, struct span *out)
+{
+	*out = (struct span){ NULL, 0, false, JSON_NULL };
+	if (s->p >= s->end)
+		return -EAGAIN;
+	switch (*s->p) {
+	case '"': return scan_string(s, out);
+	case '[': out->type = JSON_ARRAY; return scan_container(s, depth, ']');
+	case '{': out->type = JSON_OBJECT; return scan_container(s, depth, '}');
+	case 't': *out = (struct span){ "1", 1, false, JSON_TRUE }; return scan_word(s, "true") ? 0 : -EAGAIN;
+	case 'f': *out = (struct span){ "0", 1, false, JSON_FALSE }; return scan_word(s, "false") ? 0 : -EAGAIN;
+	case 'n': return scan_word(s, "null") ? 0 : -EAGAIN;
+	default: return scan_integer(s, out);
+	}
+}
+
+static bool span_eq(struct span a, const char *b)
+{
+	return strlen(b) == a.len && memcmp(a.s, b, a.len) == 0;
+}
+
+static bool seen_before(const struct span *keys, size_t n, struct span key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].len == key.len && memcmp(keys[i].s, key.s, key.len) == 0)
+			return true;
+	return false;
+}
+
+/* One "key": value member; a later duplicate wins, as in jansson without strict. */
+static int scan_member(struct scan *s, struct span *keys, size_t *nkeys,
+		       struct jc_json_field *fields, struct span *vals, size_t n)
+{
+	struct span key, val;
+	scan_ws(s);
+	if (scan_string(s, &key) < 0 || !scan_char(s, ':'))
+		return -EAGAIN;
+	if (s->strict && (*nkeys == SCAN_MAX_KEYS || seen_before(keys, *nkeys, key)))
+		return -EAGAIN;
+	if (s->strict)
+		keys[(*nkeys)++] = key;
+	scan_ws(s);
+	if (scan_value(s, 1, &val) < 0)
+		return -EAGAIN;
+	for (size_t i = 0; i < n; i++) {
+		if (span_eq(key, fields[i].key)) {
+			fields[i].present = true;
+			vals[i] = val;
+		}
+	}
+	return 0;
+}
+
+static int scan_object(char *data, size_t len, bool strict, struct jc_json_field *fields,
+		       size_t n)
+{
+	struct scan s = { data, data + len, strict };
+	struct span keys[SCAN_MAX_KEYS], vals[JC_JSON_MAX_FIELDS] = { 0 };
+	size_t nkeys = 0;
+	if (!scan_char(&s, '{'))
+		return -EAGAIN;
+	if (!scan_char(&s, '}')) {
+		do {
+			if (scan_member(&s, keys, &nkeys, fields, vals, n) < 0)
+				return -EAGAIN;
+		} while (scan_char(&s, ','));
+		if (!scan_char(&s, '}'))
+			return -EAGAIN;
+	}
+	scan_ws(&s);
+	if (s.p != s.end)
+		return -EAGAIN;
+	/* Valid: terminate the texts in place (the byte after each is a quote or a delimiter). */
+	for (size_t i = 0; i < n; i++) {
+		if (vals[i].in_data)
+			data[vals[i].s - data + (ptrdiff_t)vals[i].len] = '\0';
+		fields[i].text = vals[i].s;
+		fields[i].type = vals[i].type;
+	}
+	return 0;
+}
+
+static void reader_drop_owned(struct jc_json_reader *rd)
+{
+	for (size_t i = 0; i < JC_JSON_MAX_FIELDS; i++) {
+		free(rd->owned[i]);
+		rd->owned[i] = NULL;
+	}
+}
+
+static int parse_fields_jansson(struct jc_json_reader *rd, const char *data, size_t len,
+				const char *name, size_t flags, struct jc_json_field *fields,
+				size_t n, struct jc_error *err)
+{
+	json_error_t jerr;
+	cleanup_json *obj = json_loadb(data, len, flags, &jerr);
+	if (!obj)
+		return jc_error_set(err, EBADMSG, "%s: invalid JSON at line %d: %s", name, jerr.line,
+				    jerr.text);
+	if (!json_is_object(obj))
+		return jc_error_set(err, EBADMSG, "%s: not a JSON object", name);
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(obj, fields[i].key);
+		fields[i].present = v != NULL;
+		fields[i].type = v ? json_typeof(v) : JSON_NULL;
+		fields[i].text = rd->owned[i] = jc_prop_json_to_text(v);
+	}
+	return 0;
+}
+
+int jc_json_parse_fields(struct jc_json_reader *rd, char *data, size_t len, const char *name,
+			 size_t flags, struct jc_json_field *fields, size_t n, struct jc_error *err)
+{
+	if (n > JC_JSON_MAX_FIELDS)
+		return jc_error_set(err, EINVAL, "%s: too many fields asked for", name);
+	reader_drop_owned(rd);
+	for (size_t i = 0; i < n; i++)
+		fields[i].present = false, fields[i].text = NULL;
+	if (scan_object(data, len, flags & JSON_REJECT_DUPLICATES, fields, n) == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		fields[i].present = false, fields[i].text = NULL;
+	return parse_fields_jansson(rd, data, len, name, flags, fields, n, err);
+}
+
+/* Reads until a short read: a regular file returns less than asked only at its end, so
+ * a small file costs one read, not a second one to see EOF. */
+static int read_all_fd(struct jc_json_reader *rd, int fd, size_t *len)
+{
+	size_t used = 0;
+	for (;;) {
+		if (rd->cap - used < 2) {
+			rd->cap = rd->cap ? rd->cap * 2 : 16384;
+			rd->buf = xrealloc(rd->buf, rd->cap);
+		}
+		size_t want = rd->cap - used - 1;
+		ssize_t r = read(fd, rd->buf + used, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		used += (size_t)r;
+		if ((size_t)r < want)
+			break;
+	}
+	rd->buf[used] = '\0';
+	*len = used;
+	return 0;
+}
+
+int jc_json_read_fields_at(struct jc_json_reader *rd, int dirfd, const char *path, size_t flags,
+			   struct jc_json_field *fields, size_t n, struct jc_error *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return jc_error_errno(err, errno, "%s", path);
+	size_t len = 0;
+	int r = read_all_fd(rd, fd, &len);
+	if (r < 0)
+		return jc_error_errno(err, -r, "%s: read", path);
+	return jc_json_parse_fields(rd, rd->buf, len, path, flags, fields, n, err);
+}
+
+void jc_json_reader_release(struct jc_json_reader *rd)
+{
+	reader_drop_owned(rd);
+	free(rd->buf);
+	rd->buf = NULL;
+	rd->cap = 0;
 }
 
 static char *defaults_path(const struct jc_ctx *ctx, const char *name)

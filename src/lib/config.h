@@ -51,3 +51,35 @@ char *jc_defaults_get_text(const struct jc_ctx *ctx, const char *key);
 /* Host-derived mac_prefix: first 3 bytes of the default-route NIC's MAC, made locally
  * administered unicast; random when there is none. */
 char *jc_host_mac_prefix(void);
+
+/* Selected top-level fields of many small JSON object files (listings), as text: jansson
+ * costs ~150 instructions a byte, more than the rest of a listing together. Plain files
+ * (ASCII strings without escapes, integers, literals) are scanned in place; anything else
+ * goes through jansson, which has the last word on validity and gives the messages. */
+enum { JC_JSON_MAX_FIELDS = 16 };
+
+struct jc_json_field {
+	const char *key;   /* in */
+	const char *text;  /* out: as jc_prop_json_to_text gives it; NULL if absent or no text */
+	bool present;      /* out: the key is in the object (text may still be NULL: null, []) */
+	json_type type;    /* out, when present: the value's JSON type */
+};
+
+/* Owns the read buffer and the texts of the jansson path, reused from file to file. */
+struct jc_json_reader {
+	char *buf;
+	size_t cap;
+	char *owned[JC_JSON_MAX_FIELDS];
+};
+
+/* Fill fields[0..n) (n <= JC_JSON_MAX_FIELDS) from the object in data[0..len); data[len]
+ * must be writable (strings are terminated in place). flags: jansson's decoding flags
+ * (JSON_REJECT_DUPLICATES). -EBADMSG as jc_json_read_object; name names the file. Texts
+ * stay valid until the next call with rd and while data is unchanged. */
+int jc_json_parse_fields(struct jc_json_reader *rd, char *data, size_t len, const char *name,
+			 size_t flags, struct jc_json_field *fields, size_t n, struct jc_error *err);
+/* The same for the file path relative to dirfd: one openat and (for a file smaller than
+ * the buffer) one read. -errno when it cannot be read. */
+int jc_json_read_fields_at(struct jc_json_reader *rd, int dirfd, const char *path, size_t flags,
+			   struct jc_json_field *fields, size_t n, struct jc_error *err);
+void jc_json_reader_release(struct jc_json_reader *rd);

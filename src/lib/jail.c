@@ -127,6 +127,55 @@ int jc_jail_names(const struct jc_ctx *ctx, bool templates, char ***out, struct 
 	return 0;
 }
 
+struct jc_jail_lister {
+	DIR *dir;
+	struct jc_json_reader rd;
+};
+
+int jc_jail_lister_open(const struct jc_ctx *ctx, bool templates, struct jc_jail_lister **out,
+			struct jc_error *err)
+{
+	cleanup_free char *dir = jails_dir(ctx, templates);
+	DIR *d = opendir(dir);
+	if (!d)
+		return jc_error_errno(err, errno, "%s", dir);
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->dir = d;
+	return 0;
+}
+
+int jc_jail_lister_next(struct jc_jail_lister *l, const char **name, struct jc_json_field *fields,
+			size_t n, bool *config_ok)
+{
+	struct dirent *de;
+	/* Dot entries are work in progress (create, destroy) and never listed. */
+	while ((de = readdir(l->dir)) && de->d_name[0] == '.')
+		;
+	if (!de)
+		return 0;
+	char path[sizeof(de->d_name) + sizeof("/config.json")];
+	size_t len = strlen(de->d_name);
+	memcpy(path, de->d_name, len);
+	memcpy(path + len, "/config.json", sizeof("/config.json"));
+	struct jc_error err = { 0 };
+	*config_ok = jc_json_read_fields_at(&l->rd, dirfd(l->dir), path, JSON_REJECT_DUPLICATES,
+					    fields, n, &err) == 0;
+	if (!*config_ok)
+		for (size_t i = 0; i < n; i++)
+			fields[i].present = false, fields[i].text = NULL;
+	*name = de->d_name;
+	return 1;
+}
+
+void jc_jail_lister_close(struct jc_jail_lister *l)
+{
+	if (!l)
+		return;
+	closedir(l->dir);
+	jc_json_reader_release(&l->rd);
+	free(l);
+}
+
 static void collect_prefix(const struct jc_ctx *ctx, bool templates, const char *prefix,
 			   char ***matches, bool **is_template)
 {

@@ -36,6 +36,18 @@ int jc_jail_reload(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *er
 /* Names in jails/ (or templates/), sorted, dot entries skipped. */
 int jc_jail_names(const struct jc_ctx *ctx, bool templates, char ***out, struct jc_error *err);
 
+/* Walks jails/ (or templates/) for listings, in directory order, dot entries skipped: each
+ * entry with selected fields of its thin config.json (not merged with the defaults), read
+ * with one openat relative to the directory and one read. */
+struct jc_jail_lister;
+int jc_jail_lister_open(const struct jc_ctx *ctx, bool templates, struct jc_jail_lister **out,
+			struct jc_error *err);
+/* 1 and the next entry (*config_ok false when its config.json is missing or unusable; the
+ * fields then stay empty), 0 at the end. name and texts stay valid until the next call. */
+int jc_jail_lister_next(struct jc_jail_lister *l, const char **name, struct jc_json_field *fields,
+			size_t n, bool *config_ok);
+void jc_jail_lister_close(struct jc_jail_lister *l);
+
 /* Effective value as text (caller frees), NULL when unknown or corrupt. */
 char *jc_jail_get(const struct jc_jail *jail, const char *key);
 bool jc_jail_get_bool(const struct jc_jail *jail, const char *key);

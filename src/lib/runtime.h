@@ -23,9 +23,15 @@ struct jc_run_state {
 /* Current state; a stale record (init gone) is cleaned up and reported as not running. */
 int jc_runtime_status(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_run_state *out,
 		      struct jc_error *err);
-/* Names of jails of this pool with a runtime record (running, or stale until the next
- * jc_runtime_status), sorted: lets listings skip jc_runtime_status for the rest. */
-int jc_runtime_recorded_names(const struct jc_ctx *ctx, char ***out, struct jc_error *err);
+/* Status of many jails (listings): the run directory and the boot id are read once, each
+ * record with one openat and one read, and only the fields the status needs are taken.
+ * A jail without a record costs nothing; a record that is stale or unusable goes through
+ * jc_runtime_status (which cleans it up), so the answers are jc_runtime_status's. */
+struct jc_run_probe;
+struct jc_run_probe *jc_run_probe_new(struct jc_ctx *ctx);
+int jc_run_probe_status(struct jc_run_probe *p, const char *name, struct jc_run_state *out,
+			struct jc_error *err);
+void jc_run_probe_free(struct jc_run_probe *p);
 /* Start as SPEC §6; progress lines via jc_progress. Any failure undoes everything. */
 int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
 /* Stop: exec_prestop, exec_stop, SIGTERM all, SIGKILL after stop_timeout, teardown,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,40 +65,50 @@ static int compare_strs(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int jc_runtime_recorded_names(const struct jc_ctx *ctx, char ***out, struct jc_error *err)
+/* Names of the records in d (NAME.json), sorted. */
+static char **record_names(DIR *d, size_t *count)
 {
-	(void)err;
-	cleanup_free char *dir = xasprintf("%s/%s", ctx->paths.run_dir, ctx->pool_id);
-	char **names = xcalloc(1, sizeof(char *));
-	cleanup_closedir DIR *d = opendir(dir);
+	size_t n = 0, cap = 16;
+	char **names = xmalloc(cap * sizeof(char *));
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
-		cleanup_free char *name = xstrndup(de->d_name, len - 5);
-		jc_strv_push(&names, name);
+		if (n + 1 == cap)
+			names = xrealloc(names, (cap *= 2) * sizeof(char *));
+		names[n++] = xstrndup(de->d_name, len - 5);
 	}
-	qsort(names, jc_strv_len(names), sizeof(char *), compare_strs);
-	*out = names;
-	return 0;
+	names[n] = NULL;
+	qsort(names, n, sizeof(char *), compare_strs);
+	*count = n;
+	return names;
 }
 
 /* ---- processes ---- */
 
 unsigned long long rt_pid_start_time(pid_t pid)
 {
-	char path[64];
+	char path[64], text[2048];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	cleanup_free char *text = NULL;
-	if (pid <= 0 || rt_read_text(path, &text) < 0)
+	cleanup_close int fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	/* One read: the record is generated whole, and starttime sits in its first ~300 bytes
+	 * (listings check hundreds of inits). */
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	if (n <= 0)
 		return 0;
+	text[n] = '\0';
 	/* The command name may hold blanks and parentheses: fields start after the last ')'. */
 	char *p = strrchr(text, ')');
-	if (!p)
-		return 0;
-	cleanup_strv char **f = jc_strsplit(p + 1, " ");
-	if (jc_strv_len(f) < 20 || f[0][0] == 'Z' || f[0][0] == 'X')
+	const char *f[20];
+	size_t nf = 0;
+	while (p && *++p && nf < JC_ARRAY_SIZE(f)) {
+		if (*p == ' ')
+			continue;
+		f[nf++] = p;
+		p += strcspn(p, " ") - 1;
+	}
+	if (nf < JC_ARRAY_SIZE(f) || f[0][0] == 'Z' || f[0][0] == 'X')
 		return 0;
 	return strtoull(f[19], NULL, 10);   /* field 22: starttime */
 }
@@ -476,4 +487,87 @@ int rt_state_probe(struct jc_ctx *ctx, const char *name, enum rt_probe_mode mode
 	r = clean_stale(ctx, name, mode, out, err);
 	rt_state_release(out);
 	return r < 0 ? r : 0;
+}
+
+/* ---- many jails at once (listings) ---- */
+
+struct jc_run_probe {
+	struct jc_ctx *ctx;
+	DIR *dir;                   /* <run_dir>/<pool_id> */
+	char **names;               /* its records, sorted */
+	size_t n;
+	char boot[40];
+	struct jc_json_reader rd;
+};
+
+struct jc_run_probe *jc_run_probe_new(struct jc_ctx *ctx)
+{
+	struct jc_run_probe *p = xcalloc(1, sizeof(*p));
+	p->ctx = ctx;
+	cleanup_free char *dir = xasprintf("%s/%s", ctx->paths.run_dir, ctx->pool_id);
+	p->dir = opendir(dir);
+	p->names = record_names(p->dir, &p->n);
+	boot_id(p->boot);
+	return p;
+}
+
+void jc_run_probe_free(struct jc_run_probe *p)
+{
+	if (!p)
+		return;
+	if (p->dir)
+		closedir(p->dir);
+	jc_strv_free(p->names);
+	jc_json_reader_release(&p->rd);
+	free(p);
+}
+
+static long long field_int(const struct jc_json_field *f)
+{
+	return f->present && f->type == JSON_INTEGER ? strtoll(f->text, NULL, 10) : 0;
+}
+
+/* The record's status fields, typed as rt_state_load reads them: 1 when it is live (the
+ * answer is in *out), 0 when jc_runtime_status must decide (stale, unreadable), -ENOENT
+ * when it is gone. */
+static int probe_record(struct jc_run_probe *p, const char *name, struct jc_run_state *out)
+{
+	struct jc_json_field f[] = {
+		{ .key = "boot_id" }, { .key = "running" }, { .key = "jid" }, { .key = "init_pid" },
+		{ .key = "init_start" }, { .key = "starter_pid" }, { .key = "starter_start" },
+	};
+	char file[NAME_MAX + sizeof(".json")];
+	size_t len = strlen(name);
+	if (len > NAME_MAX)
+		return 0;
+	memcpy(file, name, len);
+	memcpy(file + len, ".json", sizeof(".json"));
+	struct jc_error ignored = { 0 };
+	int r = jc_json_read_fields_at(&p->rd, dirfd(p->dir), file, 0, f, JC_ARRAY_SIZE(f),
+				       &ignored);
+	if (r < 0)
+		return r == -ENOENT ? r : 0;
+	bool same_boot = f[0].present && f[0].type == JSON_STRING && strcmp(f[0].text, p->boot) == 0;
+	bool running = f[1].present && f[1].type == JSON_TRUE;
+	pid_t pid = (pid_t)field_int(&f[running ? 3 : 5]);
+	unsigned long long start = (unsigned long long)field_int(&f[running ? 4 : 6]);
+	if (!same_boot || !rt_pid_alive(pid, start))
+		return 0;
+	if (running)
+		*out = (struct jc_run_state){ .running = true, .jid = (int)field_int(&f[2]),
+					      .init_pid = pid };
+	return 1;
+}
+
+int jc_run_probe_status(struct jc_run_probe *p, const char *name, struct jc_run_state *out,
+			struct jc_error *err)
+{
+	*out = (struct jc_run_state){ 0 };
+	if (!p->dir || !bsearch(&name, p->names, p->n, sizeof(char *), compare_strs))
+		return 0;
+	int r = probe_record(p, name, out);
+	if (r != 0)
+		return 0;
+	struct jc_jail jail = { .name = (char *)name };
+	return jc_runtime_status(p->ctx, &jail, out, err);
 }

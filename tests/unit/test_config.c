@@ -153,6 +153,60 @@ static void test_split_assignment(void **state)
 	assert_true(jc_prop_split_assignment("=x", &k2, &v2, &err) < 0);
 }
 
+/* The fast field scanner must agree with jansson on every input: same verdict, same
+ * keys present, same texts (jc_prop_json_to_text), same types. */
+static void check_fields_like_jansson(const char *json, size_t flags)
+{
+	static const char *const keys[] = { "a", "b", "c", "release", "" };
+	struct jc_json_field f[JC_ARRAY_SIZE(keys)];
+	for (size_t i = 0; i < JC_ARRAY_SIZE(keys); i++)
+		f[i].key = keys[i];
+	struct jc_json_reader rd = { 0 };
+	size_t len = strlen(json);
+	cleanup_free char *buf = xstrndup(json, len);
+	struct jc_error err = { 0 };
+	int r = jc_json_parse_fields(&rd, buf, len, "t.json", flags, f, JC_ARRAY_SIZE(f), &err);
+	json_t *obj = json_loadb(json, len, flags, NULL);
+	bool valid = obj && json_is_object(obj);
+	if (r != (valid ? 0 : -EBADMSG))
+		fail_msg("verdict differs for %s", json);
+	for (size_t i = 0; valid && i < JC_ARRAY_SIZE(keys); i++) {
+		json_t *v = json_object_get(obj, keys[i]);
+		cleanup_free char *text = jc_prop_json_to_text(v);
+		if (f[i].present != (v != NULL) || !((!text && !f[i].text) ||
+		    (text && f[i].text && strcmp(text, f[i].text) == 0)) ||
+		    (v && f[i].type != json_typeof(v)))
+			fail_msg("field %s differs for %s", keys[i], json);
+	}
+	json_decref(obj);
+	jc_json_reader_release(&rd);
+}
+
+static void test_json_fields_match_jansson(void **state)
+{
+	(void)state;
+	static const char *const inputs[] = {
+		"{}", " { } ", "", "{", "}", "[]", "[1]", "1", "\"a\"", "null", "{}x", "{} {}",
+		"{\"a\": 1}", "{\"a\":1,\"b\":\"x\",\"c\":true,\"release\":false,\"\":null}",
+		"{\"a\": -12, \"b\": 0, \"c\": 123456789012345678}", "{\"a\": -0}", "{\"a\": 01}",
+		"{\"a\": 1.5}", "{\"a\": 1e3}", "{\"a\": 1E3}", "{\"a\": -}", "{\"a\": +1}",
+		"{\"a\": 1234567890123456789}", "{\"a\": 99999999999999999999999}",
+		"{\"a\": \"x\\\"y\"}", "{\"a\": \"\\u00e9\"}", "{\"a\": \"\xc3\xa9\"}",
+		"{\"a\": \"\xff\"}", "{\"a\": \"tab\there\"}", "{\"a\": \"x\\u0000y\"}",
+		"{\"a\": 1, \"a\": 2}", "{\"a\": 1, \"b\": 2, \"a\": 3}", "{\"x\": 1, \"x\": 2}",
+		"{\"a\": [1, 2, [3]], \"b\": {\"c\": {}}}", "{\"a\": [1,]}", "{\"a\": [,1]}",
+		"{\"a\": {\"k\": 1, \"k\": 2}}", "{\"a\": {\"k\" 1}}", "{\"a\": 1,}", "{,\"a\": 1}",
+		"{\"a\" 1}", "{\"a\": tru}", "{\"a\": truex}", "{\"a\": nul}", "{\"a\": True}",
+		"{a: 1}", "{'a': 1}", "\xef\xbb\xbf{}", "{\"a\": 1}\n\r\t ", "\r\n{\"a\"\t:\n2}",
+		"{\"a\": 1}\x0c", "{\"a\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		"{\"a\": \"unterminated}", "{\"a\": \"x\"", "{\"a\": 1 2}", "{\"release\": \"busybox\"}",
+	};
+	for (size_t i = 0; i < JC_ARRAY_SIZE(inputs); i++) {
+		check_fields_like_jansson(inputs[i], 0);
+		check_fields_like_jansson(inputs[i], JSON_REJECT_DUPLICATES);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +216,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults_update_and_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_defaults, setup, teardown),
 		cmocka_unit_test(test_split_assignment),
+		cmocka_unit_test(test_json_fields_match_jansson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
