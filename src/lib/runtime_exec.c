@@ -4,9 +4,7 @@
  * that very process, so a recycled pid can never lead into something else. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,62 +18,11 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "jail_user.h"
 #include "runtime_priv.h"
 #include "util.h"
 
-#define JAIL_PATH "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
 #define JAIL_NS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
-
-enum { MAX_GROUPS = 64 };
-
-/* ---- the credentials of a user of the jail ---- */
-
-struct jail_user {
-	uid_t uid;
-	gid_t gid;
-	gid_t groups[MAX_GROUPS];
-	size_t ngroups;
-	char name[64], home[256], shell[256];
-};
-
-/* The jail's own /etc/passwd and /etc/group, parsed directly: getpwnam() could load NSS
- * modules from the jail's /lib into this still-privileged process. */
-static int lookup_user(const char *name, struct jail_user *u, struct jc_error *err)
-{
-	const char *want = name ? name : "root";
-	bool found = false;
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-	while (f && !found && (pw = fgetpwent(f))) {
-		if (strcmp(pw->pw_name, want) != 0)
-			continue;
-		found = true;
-		*u = (struct jail_user){ .uid = pw->pw_uid, .gid = pw->pw_gid };
-		snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);
-		snprintf(u->home, sizeof(u->home), "%s", *pw->pw_dir ? pw->pw_dir : "/");
-		snprintf(u->shell, sizeof(u->shell), "%s", *pw->pw_shell ? pw->pw_shell : "/bin/sh");
-	}
-	if (f)
-		fclose(f);
-	if (!found && strcmp(want, "root") != 0)
-		return jc_error_set(err, ENOENT, "user '%s' does not exist in the jail", want);
-	if (!found)
-		*u = (struct jail_user){ .name = "root", .home = "/root", .shell = "/bin/sh" };
-	u->groups[u->ngroups++] = u->gid;
-	f = fopen("/etc/group", "re");
-	struct group *gr;
-	while (f && u->ngroups < MAX_GROUPS && (gr = fgetgrent(f))) {
-		for (char **m = gr->gr_mem; m && *m; m++) {
-			if (strcmp(*m, u->name) == 0 && gr->gr_gid != u->gid) {
-				u->groups[u->ngroups++] = gr->gr_gid;
-				break;
-			}
-		}
-	}
-	if (f)
-		fclose(f);
-	return 0;
-}
 
 void rt_lower_rlimits(const struct rt_rlimit *l, size_t n)
 {
@@ -100,24 +47,11 @@ static int become_user(const struct rt_state *st, const struct rt_bpf *bpf,
 		r = rt_caps_drop_bounding(st->caps_keep, err);
 	if (r < 0)
 		return r;
-	if (setgroups(u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 || setuid(u->uid) < 0)
-		return jc_error_errno(err, errno, "user '%s': cannot switch", u->name);
+	r = jail_user_switch(u);
+	if (r < 0)
+		return jc_error_errno(err, -r, "user '%s': cannot switch", u->name);
 	/* A non-root uid has lost every capability with setuid(); root keeps the jail's set. */
 	return u->uid == 0 ? rt_caps_apply(st->caps_keep, err) : 0;
-}
-
-static void set_env(const struct jail_user *u)
-{
-	const char *term = getenv("TERM");
-	cleanup_free char *t = term ? xstrdup(term) : NULL;
-	clearenv();
-	setenv("PATH", JAIL_PATH, 1);
-	setenv("HOME", u->home, 1);
-	setenv("USER", u->name, 1);
-	setenv("LOGNAME", u->name, 1);
-	setenv("SHELL", u->shell, 1);
-	if (t)
-		setenv("TERM", t, 1);
 }
 
 static int setup_stdio(const struct rt_exec_opts *o, struct jc_error *err)
@@ -149,8 +83,8 @@ static int child_setup(const struct rt_state *st, const struct rt_bpf *bpf, int 
 	if (setns(pidfd, JAIL_NS) < 0)
 		return jc_error_errno(err, errno, "cannot enter the jail's namespaces");
 	r = setup_stdio(o, err);
-	if (r == 0)
-		r = lookup_user(o->user, u, err);
+	if (r == 0 && jail_user_lookup(o->user, u) < 0)
+		r = jc_error_set(err, ENOENT, "user '%s' does not exist in the jail", o->user);
 	if (r < 0)
 		return r;
 	rt_lower_rlimits(st->rlimits, st->nrlimits);
@@ -160,7 +94,7 @@ static int child_setup(const struct rt_state *st, const struct rt_bpf *bpf, int 
 	if (chdir(u->home) < 0 && chdir("/") < 0)
 		return jc_error_errno(err, errno, "chdir /");
 	if (o->clean_env)
-		set_env(u);
+		jail_user_clean_env(u, getenv("TERM"));
 	return 0;
 }
 
@@ -371,12 +305,18 @@ int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct 
 		.out_fd = log_fd, .err_fd = log_fd, .tty_fd = -1,
 		.clean_env = jc_jail_get_bool(jail, "exec_clean"),
 	};
-	pid_t pid;
-	int r = rt_exec_spawn(st, init_pidfd, &o, &pid, err);
-	if (r < 0)
-		return jc_error_wrap(err, "%s: %s", jail->name, key);
 	int status = 0;
-	r = rt_wait_child(pid, timeout_s, false, &status);
+	int r = rt_init_exec(st, &o, timeout_s, false, &status, err);
+	if (r == 1) {
+		pid_t pid;
+		r = rt_exec_spawn(st, init_pidfd, &o, &pid, err);
+		if (r == 0)
+			r = rt_wait_child(pid, timeout_s, false, &status);
+		else
+			return jc_error_wrap(err, "%s: %s", jail->name, key);
+	} else if (r < 0 && r != -ETIMEDOUT) {
+		return jc_error_wrap(err, "%s: %s", jail->name, key);
+	}
 	return check_status(jail, key, r, timeout_s, status, err);
 }
 
@@ -408,8 +348,18 @@ int jc_runtime_exec(struct jc_ctx *ctx, const struct jc_jail *jail, const char *
 		.user = user, .argv = argv, .in_fd = -1, .out_fd = -1, .err_fd = -1, .tty_fd = -1,
 		.clean_env = jc_jail_get_bool(jail, "exec_clean"),
 	};
+	/* From a terminal, the command joins the jail itself and stays in the terminal's
+	 * foreground process group: job control and ^C inside an interactive shell work as
+	 * on the host. Scripts and pipes go through the init, which is faster. */
+	if (r > 0 && !isatty(STDIN_FILENO)) {
+		r = rt_init_exec(&st, &o, 0, true, exit_status, err);
+		if (r <= 0) {
+			rt_state_release(&st);
+			return r == -ENOEXEC ? jc_error_wrap(err, "%s", jail->name) : r;
+		}
+	}
 	pid_t pid = 0;
-	if (r > 0)
+	if (r > 0)   /* r == 1: this jail's init takes no requests */
 		r = rt_exec_spawn(&st, pfd, &o, &pid, err);
 	rt_state_release(&st);
 	if (r < 0)

@@ -41,6 +41,7 @@ struct start {
 	int log_fd;
 	int sock;          /* parent's end */
 	int init_pidfd;
+	int listen_fd;     /* the init's request socket, until it is handed over */
 	bool state_saved;
 };
 
@@ -110,7 +111,7 @@ static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 }
 
 static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
-		       int sock, int init_fd)
+		       int sock, int init_fd, int listen_fd)
 {
 	struct jc_error err = { 0 };
 	/* Until the init runs, the child must not outlive a killed jailctl. */
@@ -120,7 +121,11 @@ static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 	if (send(sock, "R", 1, MSG_NOSIGNAL) < 0)
 		_exit(125);
 	prctl(PR_SET_PDEATHSIG, 0);
-	char *const argv[] = { (char *)"jailctl-init", NULL };
+	/* The one descriptor the init keeps: where jailctl asks it to run commands. */
+	char fdarg[16] = "";
+	if (listen_fd >= 0 && fcntl(listen_fd, F_SETFD, 0) == 0)
+		snprintf(fdarg, sizeof(fdarg), "%d", listen_fd);
+	char *const argv[] = { (char *)"jailctl-init", fdarg[0] ? fdarg : NULL, NULL };
 	char *const envp[] = { NULL };
 	syscall(SYS_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
 	jc_error_errno(&err, errno, "cannot run jailctl-init");
@@ -191,10 +196,12 @@ static int fork_init(struct start *s, int init_fd, pid_t *out, struct jc_error *
 	pid_t pid = rt_fork_into_cgroup(&s->st.cg, CLONE_NEWPID, &s->init_pidfd, &v2_joined);
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(&s->plan, &s->st.cg, v2_joined, sv[1], init_fd);
+		child_main(&s->plan, &s->st.cg, v2_joined, sv[1], init_fd, s->listen_fd);
 	}
 	int e = errno;
 	close(sv[1]);
+	if (s->listen_fd >= 0)
+		close(steal_fd(s->listen_fd));
 	s->sock = sv[0];
 	if (pid < 0 || s->init_pidfd < 0)
 		return jc_error_errno(err, e, "%s: cannot create the jail's init", s->jail->name);
@@ -208,6 +215,9 @@ static int spawn_init(struct start *s, struct jc_error *err)
 	if (init_fd < 0)
 		return init_fd;
 	pid_t pid = 0;
+	s->listen_fd = rt_init_listen(&s->st);
+	if (s->listen_fd < 0)
+		jc_debug(s->ctx, "%s: no request socket; exec will join the jail itself", s->jail->name);
 	int r = fork_init(s, init_fd, &pid, err);
 	if (r < 0)
 		return r;
@@ -277,6 +287,7 @@ static void rollback(struct start *s)
 	}
 	runtime_network_teardown(s->ctx, s->jail->name, s->st.jid, &ignored);
 	rt_cgroups_destroy(&s->st.cg, &ignored);
+	rt_init_unlink(&s->st);
 	if (s->state_saved) {
 		rt_jid_release(s->ctx, s->jail->name, s->st.jid);
 		rt_state_remove(&s->st);
@@ -348,7 +359,8 @@ static int run_start(struct start *s, struct jc_error *err)
 
 int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err)
 {
-	struct start s = { .ctx = ctx, .jail = jail, .log_fd = -1, .sock = -1, .init_pidfd = -1 };
+	struct start s = { .ctx = ctx, .jail = jail, .log_fd = -1, .sock = -1, .init_pidfd = -1,
+			   .listen_fd = -1 };
 	jc_progress(ctx, "* Starting %s", jail->name);
 	cleanup_close int lock = -1, rlock = -1;
 	int r = jc_jail_lock(ctx, jail->name, &lock, err);

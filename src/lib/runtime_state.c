@@ -237,6 +237,7 @@ void rt_state_remove(const struct rt_state *st)
 {
 	cleanup_free char *path = bpf_path(st);
 	unlink(path);
+	rt_init_unlink(st);
 	unlink(st->path);
 }
 

@@ -118,6 +118,61 @@ def test_exec_status_stdin_and_user(web):
     assert "HOME=/root" in env and "USER=root" in env
 
 
+def test_exec_runs_through_the_init_and_gets_the_terminal_signals(web):
+    """exec asks the jail's init to fork the command, so the command is not in jailctl's
+    process group: ^C (SIGINT to jailctl) must still reach it."""
+    ok("start", "web")
+    sock = glob.glob(str(RUN_DIR / "*" / "web.sock"))
+    assert len(sock) == 1
+    # the init's socket and jailctl's other descriptors never reach the command
+    fds = in_jail("ls", "/proc/self/fd").out.split()
+    assert set(fds) <= {"0", "1", "2", "3"}, fds
+    script = "trap 'echo got-int; kill $!; exit 3' INT; sleep 1000 & echo ready; wait"
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:exitcode=86")
+    p = subprocess.Popen([JAILCTL, "exec", "web", "sh", "-c", script], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert p.stdout.readline() == "ready\n"
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert out == "got-int\n", err
+    assert p.returncode == 3, err
+    ok("stop", "web")
+    assert glob.glob(str(RUN_DIR / "*" / "web.sock")) == []
+
+
+def test_exec_from_a_terminal_stays_in_the_terminals_session(web):
+    """Through the init the command leads a session of its own; from a terminal it joins the
+    jail itself and stays in the caller's session (outside the jail's pid namespace: 0),
+    so job control and ^C inside an interactive shell work."""
+    ok("start", "web")
+    own_session = ["awk", "{print ($6 == $1)}", "/proc/self/stat"]
+    assert in_jail(*own_session).out == "1\n"
+    master, slave = pty.openpty()
+    try:
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:exitcode=86")
+        r = subprocess.run([JAILCTL, "exec", "web", *own_session], stdin=slave,
+                           capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "0\n"
+
+
+def test_exec_without_the_init_socket_joins_the_jail_itself(web):
+    """A jail whose init takes no requests (started by an older jailctl): exec enters it."""
+    ok("start", "web")
+    for sock in glob.glob(str(RUN_DIR / "*" / "web.sock")):
+        os.unlink(sock)
+    assert in_jail("hostname").out.endswith("web\n")
+    assert in_jail("sh", "-c", "exit 5").rc == 5
+    assert ok("exec", "-U", "nobody", "web", "id", "-u").out == "65534\n"
+    ok("stop", "web")
+
+
 def test_confinement(web):
     ok("start", "web")
     script = (
@@ -230,9 +285,7 @@ def test_record_from_another_boot_is_stale_and_its_pids_are_left_alone(web):
         with open(f"/proc/{bystander.pid}/stat") as f:
             start = int(f.read().rsplit(")", 1)[1].split()[19])
         st.update(boot_id="another-boot", running=True, init_pid=bystander.pid, init_start=start)
-        path = glob.glob(str(RUN_DIR / "*"))
-        # the pool's record dir, not jids/ nor the seccomp cache file beside them
-        pool_dir = [p for p in path if os.path.isdir(p) and not p.endswith("jids")][0]
+        pool_dir = str(RUN_DIR / state_pool_ids()[0])
         Path(pool_dir, "web.json").write_text(json.dumps(st))
         (RUN_DIR / "jids" / str(st["jid"])).write_text(f"{Path(pool_dir).name} web\n")
         assert list_row()[2] == "down"
@@ -293,7 +346,8 @@ def test_prestart_failure_undoes_everything(web):
 
 
 def state_pool_ids():
-    return [p.name for p in RUN_DIR.iterdir() if p.is_dir() and p.name != "jids"]
+    """The pools' record directories (not jids/ nor the seccomp filter cache)."""
+    return [p.name for p in RUN_DIR.iterdir() if p.is_dir() and p.name not in ("jids", "seccomp")]
 
 
 def test_exec_start_failure_and_timeout(web):
