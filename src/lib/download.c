@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dynlib.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -41,27 +42,20 @@ struct curl_api {
 static int curl_api_open(struct curl_api *api, struct jc_error *err)
 {
 	memset(api, 0, sizeof(*api));
-	api->handle = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (!api->handle)
-		return jc_error_set(err, ENOENT, "libcurl: %s (install libcurl4)", dlerror());
-	/* POSIX: a data pointer from dlsym may be converted to a function pointer. */
-#define CURL_SYM(field, name) *(void **)&api->field = dlsym(api->handle, name)
-	CURL_SYM(global_init, "curl_global_init");
-	CURL_SYM(global_cleanup, "curl_global_cleanup");
-	CURL_SYM(easy_init, "curl_easy_init");
-	CURL_SYM(easy_setopt, "curl_easy_setopt");
-	CURL_SYM(easy_perform, "curl_easy_perform");
-	CURL_SYM(easy_getinfo, "curl_easy_getinfo");
-	CURL_SYM(easy_cleanup, "curl_easy_cleanup");
-	CURL_SYM(easy_strerror, "curl_easy_strerror");
-#undef CURL_SYM
-	if (!api->global_init || !api->global_cleanup || !api->easy_init || !api->easy_setopt ||
-	    !api->easy_perform || !api->easy_getinfo || !api->easy_cleanup || !api->easy_strerror) {
-		dlclose(api->handle);
-		return jc_error_set(err, ENOENT, "libcurl: missing entry points");
-	}
-	api->global_init(CURL_GLOBAL_DEFAULT);
-	return 0;
+	const struct jc_dl_sym syms[] = {
+		{ "curl_global_init", (void **)&api->global_init },
+		{ "curl_global_cleanup", (void **)&api->global_cleanup },
+		{ "curl_easy_init", (void **)&api->easy_init },
+		{ "curl_easy_setopt", (void **)&api->easy_setopt },
+		{ "curl_easy_perform", (void **)&api->easy_perform },
+		{ "curl_easy_getinfo", (void **)&api->easy_getinfo },
+		{ "curl_easy_cleanup", (void **)&api->easy_cleanup },
+		{ "curl_easy_strerror", (void **)&api->easy_strerror },
+	};
+	int r = jc_dl_load("libcurl.so.4", "libcurl4", syms, JC_ARRAY_SIZE(syms), &api->handle, err);
+	if (r == 0)
+		api->global_init(CURL_GLOBAL_DEFAULT);
+	return r;
 }
 
 static void curl_api_close(struct curl_api *api)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dynlib.h"
 #include "net_priv.h"
 #include "util.h"
 
@@ -199,21 +200,12 @@ static void nft_api_close(struct nft_api *api)
 static int nft_api_open(struct nft_api *api, const char *what, struct jc_error *err)
 {
 	memset(api, 0, sizeof(*api));
-	api->handle = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!api->handle)
-		return jc_error_set(err, ENOENT, "%s: libnftables: %s (install libnftables1)", what,
-				    dlerror());
-	const char *missing = NULL;
-	/* POSIX: a data pointer from dlsym may be converted to a function pointer. */
-#define NFT_SYM(name) \
-	if (!(*(void **)&api->name = dlsym(api->handle, #name)) && !missing) \
-		missing = #name;
-	NFT_FUNCS(NFT_SYM)
+#define NFT_SYM(name) { #name, (void **)&api->name },
+	const struct jc_dl_sym syms[] = { NFT_FUNCS(NFT_SYM) };
 #undef NFT_SYM
-	if (missing)
-		return jc_error_set(err, ENOENT, "%s: libnftables: missing entry point %s", what,
-				    missing);
-	return 0;
+	int r = jc_dl_load("libnftables.so.1", "libnftables1", syms, JC_ARRAY_SIZE(syms),
+			   &api->handle, err);
+	return r < 0 ? jc_error_wrap(err, "%s", what) : 0;
 }
 
 int net_nft_run(const char *script, const char *what, struct jc_error *err)

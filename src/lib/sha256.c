@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dynlib.h"
+
 /* The libcrypto entry points used here; the fields take the headers' types. */
 #define JC_CRYPTO_FUNCS(X) \
 	X(EVP_MD_CTX_new) \
@@ -27,19 +29,10 @@ struct jc_sha256 {
 
 static int crypto_open(struct jc_sha256 *s, struct jc_error *err)
 {
-	s->handle = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
-	if (!s->handle)
-		return jc_error_set(err, ENOENT, "libcrypto: %s (install libssl3)", dlerror());
-	const char *missing = NULL;
-	/* POSIX: a data pointer from dlsym may be converted to a function pointer. */
-#define JC_CRYPTO_SYM(name) \
-	if (!(*(void **)&s->name = dlsym(s->handle, #name)) && !missing) \
-		missing = #name;
-	JC_CRYPTO_FUNCS(JC_CRYPTO_SYM)
+#define JC_CRYPTO_SYM(name) { #name, (void **)&s->name },
+	const struct jc_dl_sym syms[] = { JC_CRYPTO_FUNCS(JC_CRYPTO_SYM) };
 #undef JC_CRYPTO_SYM
-	if (missing)
-		return jc_error_set(err, ENOENT, "libcrypto: missing entry point %s", missing);
-	return 0;
+	return jc_dl_load("libcrypto.so.3", "libssl3", syms, JC_ARRAY_SIZE(syms), &s->handle, err);
 }
 
 int jc_sha256_begin(struct jc_sha256 **out, struct jc_error *err)
