@@ -43,7 +43,6 @@ struct init {
 	int listen_fd;   /* -1: takes no requests */
 	bool stopping;
 	struct conn conns[MAX_CONNS];
-	char reqbuf[INIT_REQ_MAX];
 };
 
 struct request {
@@ -203,8 +202,11 @@ static void refuse(struct conn *c, const char *why)
 
 static void handle_request(struct init *in, struct conn *c)
 {
+	/* Not initialised: only the pages a request fills become resident, and an idle jail's
+	 * memory is mostly this process. */
+	char buf[INIT_REQ_MAX];
 	int fds[3] = { -1, -1, -1 };
-	ssize_t n = recv_request(c->fd, in->reqbuf, sizeof(in->reqbuf), fds);
+	ssize_t n = recv_request(c->fd, buf, sizeof(buf), fds);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {   /* EOF, or a message cut short */
@@ -215,7 +217,7 @@ static void handle_request(struct init *in, struct conn *c)
 	pid_t pid = -1;
 	if (in->stopping)
 		refuse(c, "Ethe jail is stopping");
-	else if (!parse_request(in->reqbuf, (size_t)n, &r))
+	else if (!parse_request(buf, (size_t)n, &r))
 		refuse(c, "Ebad request");
 	else if ((pid = fork()) == 0)
 		run_child(c->fd, &r, fds);
