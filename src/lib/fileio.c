@@ -115,7 +115,7 @@ int jc_read_file(const char *path, char **out, size_t *len, struct jc_error *err
 	return 0;
 }
 
-int jc_copy_file_atomic(const char *src, const char *dst, struct jc_error *err)
+static int copy_file(const char *src, const char *dst, bool synced, struct jc_error *err)
 {
 	cleanup_free char *data = NULL;
 	size_t len = 0;
@@ -125,7 +125,19 @@ int jc_copy_file_atomic(const char *src, const char *dst, struct jc_error *err)
 	int r = jc_read_file(src, &data, &len, err);
 	if (r < 0)
 		return r;
-	return jc_write_file_atomic(dst, data, len, st.st_mode & 07777, err);
+	mode_t mode = st.st_mode & 07777;
+	return synced ? jc_write_file_atomic(dst, data, len, mode, err) :
+			jc_write_file_unsynced(dst, data, len, mode, err);
+}
+
+int jc_copy_file_atomic(const char *src, const char *dst, struct jc_error *err)
+{
+	return copy_file(src, dst, true, err);
+}
+
+int jc_copy_file_unsynced(const char *src, const char *dst, struct jc_error *err)
+{
+	return copy_file(src, dst, false, err);
 }
 
 int jc_lock_file(const char *lockpath, int *out_fd, struct jc_error *err)

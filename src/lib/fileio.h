@@ -21,6 +21,8 @@ int jc_syncfs(const char *path, struct jc_error *err);
 int jc_read_file(const char *path, char **out, size_t *len, struct jc_error *err);
 /* Atomic copy of src to dst (used for *_backup.json). */
 int jc_copy_file_atomic(const char *src, const char *dst, struct jc_error *err);
+/* The same without fsync, into a directory that is published later (see above). */
+int jc_copy_file_unsynced(const char *src, const char *dst, struct jc_error *err);
 /* Exclusive flock on lockpath (created 0600 when missing); *out_fd holds the lock until closed. */
 int jc_lock_file(const char *lockpath, int *out_fd, struct jc_error *err);
 int jc_mkdir_p(const char *path, mode_t mode, struct jc_error *err);

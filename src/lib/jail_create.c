@@ -417,11 +417,12 @@ int jc_jail_clone(struct jc_ctx *ctx, struct jc_jail *src, const char *new_name,
 		return jc_error_errno(err, errno, "%s", tmp);
 	}
 	r = jc_jail_clone_root(ctx, src->root, root, err);
+	/* Unpublished files: one syncfs below makes them durable before the rename. */
 	if (r == 0)
-		r = jc_json_write_atomic(cfg, config, err);
+		r = jc_json_write_unsynced(cfg, config, err);
 	json_decref(config);
 	if (r == 0 && jc_path_exists(src->fstab))
-		r = jc_copy_file_atomic(src->fstab, fstab, err);
+		r = jc_copy_file_unsynced(src->fstab, fstab, err);
 	if (r == 0)
 		r = jc_jail_rebase_fstab(fstab, src->root, final_root, err);
 	if (r == 0) {
