@@ -139,7 +139,7 @@ def section_exec(run, out):
         out.append(row_of(run, n, l, best, floor))
     init = run.data("exec_jail_init")
     if init:
-        out.append(f"\nThe jail's init: `{init.get('comm')}` (the busybox jail runs no other process once `/etc/rc` is done).")
+        out.append(f"\nThe jail's init: `{init.get('comm')}` (the busybox jail runs no other process once `/etc/rc` is done; `exec` asks it to fork the command).")
     out.append("")
 
 
@@ -283,8 +283,9 @@ def section_profile(run, out):
         return
     out.append("### Profile of each jailctl command (user-space instructions, syscalls)\n")
     out.append("Instructions of jailctl's own process by callgrind (children not included), the "
-               "parts spent in the dynamic loader (`_dl_start`: loading and relocating the 55 shared "
-               "libraries), in OpenSSL (`EVP_Digest`: the pool id), in jansson (`json_loadb`), and "
+               "parts spent in the dynamic loader (`_dl_start`: loading and relocating jailctl's shared "
+               "libraries), in OpenSSL (`EVP_Digest`; only fetch/export/import and VNET MAC "
+               "derivation load libcrypto now), in jansson (`json_loadb`), and "
                "syscalls counted by `strace -f -c` (all processes; not for start, whose init strace "
                "would follow forever). Raw files: `profile/`.\n")
     out.append("| command | instructions | dynamic loader | OpenSSL EVP_Digest | json_loadb | main() | syscalls |")
