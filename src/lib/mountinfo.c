@@ -52,22 +52,35 @@ bool jc_mountinfo_parse_line(char *line, struct jc_mount *m)
 	while (tok && strcmp(tok, "-") != 0)
 		tok = strtok_r(NULL, " ", &save);
 	char *fstype = tok ? strtok_r(NULL, " ", &save) : NULL;
+	char *source = fstype ? strtok_r(NULL, " ", &save) : NULL;
+	char *super = source ? strtok_r(NULL, " ", &save) : NULL;
 	unsigned maj, min;
 	if (n < 6 || !fstype || sscanf(field[2], "%u:%u", &maj, &min) != 2)
 		return false;
 	unescape(field[4]);
 	unescape(fstype);
+	if (source)
+		unescape(source);
 	*m = (struct jc_mount){ .target = xstrdup(field[4]), .fstype = xstrdup(fstype),
+				.source = xstrdup(source ? source : ""),
+				.super_opts = xstrdup(super ? super : ""),
 				.devno = makedev(maj, min), .readonly = has_option(field[5], "ro") };
 	return true;
 }
 
+void jc_mountinfo_free_one(struct jc_mount *m)
+{
+	free(m->target);
+	free(m->fstype);
+	free(m->source);
+	free(m->super_opts);
+	*m = (struct jc_mount){ 0 };
+}
+
 void jc_mountinfo_free(struct jc_mount *m)
 {
-	for (size_t i = 0; m && m[i].target; i++) {
-		free(m[i].target);
-		free(m[i].fstype);
-	}
+	for (size_t i = 0; m && m[i].target; i++)
+		jc_mountinfo_free_one(&m[i]);
 	free(m);
 }
 

@@ -10,6 +10,8 @@
 struct jc_mount {
 	char *target;
 	char *fstype;
+	char *source;       /* "" when the kernel shows none */
+	char *super_opts;   /* the filesystem's options (cgroup v1: its controllers) */
 	dev_t devno;
 	bool readonly;
 };
@@ -20,5 +22,7 @@ int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *
 /* Parses one line (no newline); false when it is not a mountinfo line. */
 bool jc_mountinfo_parse_line(char *line, struct jc_mount *m);
 void jc_mountinfo_free(struct jc_mount *m);
+/* The strings of one entry (from jc_mountinfo_parse_line). */
+void jc_mountinfo_free_one(struct jc_mount *m);
 
 #endif

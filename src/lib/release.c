@@ -25,6 +25,7 @@
 #include "copytree.h"
 #include "extract.h"
 #include "fileio.h"
+#include "mountinfo.h"
 #include "release_priv.h"
 #include "storage.h"
 #include "util.h"
@@ -119,43 +120,20 @@ static bool owner_alive(const char *dir, pid_t pid)
 
 /* ---- removal ---- */
 
-/* "\040" style escapes of /proc/self/mountinfo. */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			*out++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else {
-			*out++ = *p;
-		}
-	}
-	*out = '\0';
-}
-
 /* Detach what an interrupted debootstrap left mounted inside a temporary (its proc
  * and sys), deepest first; tree removal refuses mount points. */
 static void unmount_below(const struct jc_ctx *ctx, const char *dir)
 {
-	cleanup_free char *text = NULL;
+	struct jc_mount *m = NULL;
 	struct jc_error ignored;
-	if (jc_read_file(ctx->paths.mountinfo, &text, NULL, &ignored) < 0)
-		return;
-	cleanup_strv char **lines = jc_strsplit(text, "\n");
-	cleanup_strv char **mps = NULL;
-	size_t dlen = strlen(dir);
-	for (size_t i = 0; lines[i]; i++) {
-		cleanup_strv char **f = jc_strsplit(lines[i], " ");
-		if (jc_strv_len(f) < 5)
-			continue;
-		unescape_octal(f[4]);
-		if (strncmp(f[4], dir, dlen) == 0 && f[4][dlen] == '/')
-			jc_strv_push(&mps, f[4]);
-	}
-	for (size_t n = jc_strv_len(mps); n > 0; n--)
-		umount2(mps[n - 1], MNT_DETACH | UMOUNT_NOFOLLOW);
+	jc_mountinfo_read(ctx->paths.mountinfo, &m, &ignored);
+	size_t dlen = strlen(dir), n = 0;
+	while (m[n].target)
+		n++;
+	for (; n > 0; n--)
+		if (strncmp(m[n - 1].target, dir, dlen) == 0 && m[n - 1].target[dlen] == '/')
+			umount2(m[n - 1].target, MNT_DETACH | UMOUNT_NOFOLLOW);
+	jc_mountinfo_free(m);
 }
 
 /* Remove a release directory (published or temporary): its root dataset through the

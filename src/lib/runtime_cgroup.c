@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mountinfo.h"
 #include "runtime_priv.h"
 #include "util.h"
 
@@ -77,51 +78,18 @@ static void hiers_release(struct hiers *hs)
 	}
 }
 
-/* mountinfo escapes blanks and backslashes as \ooo. */
-static void unescape(char *s)
-{
-	char *w = s;
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] && r[3]) {
-			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-static void scan_line(char *line, struct hiers *hs)
-{
-	cleanup_strv char **f = jc_strsplit(line, " \n");
-	size_t n = jc_strv_len(f), sep = 0;
-	for (size_t i = 6; i < n; i++) {
-		if (strcmp(f[i], "-") == 0) {
-			sep = i;
-			break;
-		}
-	}
-	if (!sep || sep + 1 >= n || hs->n >= JC_ARRAY_SIZE(hs->h))
-		return;
-	const char *type = f[sep + 1];
-	bool v2 = strcmp(type, "cgroup2") == 0;
-	if (!v2 && strcmp(type, "cgroup") != 0)
-		return;
-	unescape(f[4]);
-	hs->h[hs->n++] = (struct hier){ xstrdup(f[4]), xstrdup(sep + 3 < n ? f[sep + 3] : ""), v2 };
-}
-
 static int scan_hiers(const struct jc_ctx *ctx, struct hiers *hs, struct jc_error *err)
 {
-	cleanup_fclose FILE *f = fopen(ctx->paths.mountinfo, "re");
-	if (!f)
-		return jc_error_errno(err, errno, "%s", ctx->paths.mountinfo);
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0)
-		scan_line(line, hs);
-	return 0;
+	struct jc_mount *m = NULL;
+	int r = jc_mountinfo_read(ctx->paths.mountinfo, &m, err);
+	for (size_t i = 0; r == 0 && m[i].target && hs->n < JC_ARRAY_SIZE(hs->h); i++) {
+		bool v2 = strcmp(m[i].fstype, "cgroup2") == 0;
+		if (v2 || strcmp(m[i].fstype, "cgroup") == 0)
+			hs->h[hs->n++] = (struct hier){ xstrdup(m[i].target), xstrdup(m[i].super_opts),
+							v2 };
+	}
+	jc_mountinfo_free(m);
+	return r;
 }
 
 static bool has_token(const char *list, const char *tok, const char *seps)
@@ -280,33 +248,28 @@ static char *whole_disk(unsigned maj, unsigned min)
  * block device (btrfs reports an anonymous st_dev, so st_dev alone does not do). */
 static char *pool_blkdev(const struct jc_ctx *ctx)
 {
-	cleanup_fclose FILE *f = fopen(ctx->paths.mountinfo, "re");
-	if (!f || !ctx->pool)
+	struct jc_mount *m = NULL;
+	struct jc_error ignored;
+	if (!ctx->pool || jc_mountinfo_read(ctx->paths.mountinfo, &m, &ignored) < 0) {
+		jc_mountinfo_free(m);
 		return NULL;
-	cleanup_free char *line = NULL, *best_src = NULL;
-	size_t cap = 0, best_len = 0;
-	while (getline(&line, &cap, f) > 0) {
-		cleanup_strv char **v = jc_strsplit(line, " \n");
-		size_t n = jc_strv_len(v), sep = 0;
-		for (size_t i = 6; i < n && !sep; i++)
-			if (strcmp(v[i], "-") == 0)
-				sep = i;
-		if (!sep || sep + 2 >= n)
-			continue;
-		unescape(v[4]);
-		size_t len = strlen(v[4]);
-		bool inside = strcmp(v[4], "/") == 0 ||
-			      (strncmp(ctx->pool, v[4], len) == 0 && (ctx->pool[len] == '/' || !ctx->pool[len]));
+	}
+	const char *best_src = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; m[i].target; i++) {
+		const char *t = m[i].target;
+		size_t len = strlen(t);
+		bool inside = strcmp(t, "/") == 0 ||
+			      (strncmp(ctx->pool, t, len) == 0 && (ctx->pool[len] == '/' || !ctx->pool[len]));
 		if (inside && len >= best_len) {
-			free(best_src);
-			best_src = xstrdup(v[sep + 2]);
+			best_src = m[i].source;
 			best_len = len;
 		}
 	}
 	struct stat st;
-	if (!best_src || stat(best_src, &st) < 0 || !S_ISBLK(st.st_mode))
-		return NULL;
-	return whole_disk(major(st.st_rdev), minor(st.st_rdev));
+	bool blk = best_src && stat(best_src, &st) == 0 && S_ISBLK(st.st_mode);
+	jc_mountinfo_free(m);
+	return blk ? whole_disk(major(st.st_rdev), minor(st.st_rdev)) : NULL;
 }
 
 /* ---- writing limits ---- */

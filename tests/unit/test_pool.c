@@ -466,23 +466,29 @@ static void test_mountinfo_lines(void **state)
 	assert_true(jc_mountinfo_parse_line(l1, &m));
 	assert_string_equal(m.target, "/mnt/my pool");
 	assert_string_equal(m.fstype, "ext4");
+	assert_string_equal(m.source, "/dev/root");
+	assert_string_equal(m.super_opts, "rw");
 	assert_int_equal(major(m.devno), 98);
 	assert_false(m.readonly);
-	free(m.target);
-	free(m.fstype);
+	jc_mountinfo_free_one(&m);
 	char l2[] = "40 1 0:52 / /mnt/b\\134x ro,relatime - btrfs /dev/loop0 ro,space_cache=v2";
 	assert_true(jc_mountinfo_parse_line(l2, &m));
 	assert_string_equal(m.target, "/mnt/b\\x");
 	assert_true(m.readonly);
 	assert_int_equal(minor(m.devno), 52);
-	free(m.target);
-	free(m.fstype);
+	jc_mountinfo_free_one(&m);
+	/* cgroup v1: the controllers are the filesystem's options */
+	char l4[] = "30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:9 - cgroup cgroup rw,cpu,cpuacct";
+	assert_true(jc_mountinfo_parse_line(l4, &m));
+	assert_string_equal(m.target, "/sys/fs/cgroup/cpu,cpuacct");
+	assert_string_equal(m.fstype, "cgroup");
+	assert_string_equal(m.super_opts, "rw,cpu,cpuacct");
+	jc_mountinfo_free_one(&m);
 	/* "rootfs" as an option name must not read as "ro"; a line without "-" is malformed. */
 	char l3[] = "41 1 0:53 / /r rw,rootcontext=x - xfs /dev/x rw";
 	assert_true(jc_mountinfo_parse_line(l3, &m));
 	assert_false(m.readonly);
-	free(m.target);
-	free(m.fstype);
+	jc_mountinfo_free_one(&m);
 	char bad1[] = "41 1 0:53 / /r rw shared:1 xfs /dev/x rw", bad2[] = "41 1 x / /r rw - xfs a b";
 	assert_false(jc_mountinfo_parse_line(bad1, &m));
 	assert_false(jc_mountinfo_parse_line(bad2, &m));
