@@ -298,17 +298,6 @@ static bool release_listed(struct jc_ctx *ctx, const char *name)
 	return found;
 }
 
-static char *join(char **v)
-{
-	char *out = xstrdup("");
-	for (size_t i = 0; v[i]; i++) {
-		char *next = xasprintf("%s%s%s", out, i ? ", " : "", v[i]);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 static int destroy_release(struct jc_ctx *ctx, const char *name, const struct destroy_opts *o)
 {
 	struct jc_error err = { 0 };
@@ -317,7 +306,7 @@ static int destroy_release(struct jc_ctx *ctx, const char *name, const struct de
 	cleanup_strv char **users = NULL;
 	if (jc_release_users(ctx, name, &users, &err) < 0)
 		return cli_fail(&err);
-	cleanup_free char *list = join(users);
+	cleanup_free char *list = jc_strv_join(users, ", ");
 	if (users[0] && !o->recursive)
 		return cli_failf("%s: release is used by %s (-R destroys them too)", name, list);
 	cleanup_free char *question = users[0] ?

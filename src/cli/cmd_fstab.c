@@ -63,18 +63,6 @@ static int parse_fstab_opts(int argc, char **argv, struct fstab_opts *o)
 	return 0;
 }
 
-/* The entry: one quoted argument or several words joined with spaces. */
-static char *join_args(int argc, char **argv, int from)
-{
-	char *out = xstrdup("");
-	for (int i = from; i < argc; i++) {
-		char *next = xasprintf("%s%s%s", out, i > from ? " " : "", argv[i]);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 static int list_fstab(const struct jc_jail *jail, const struct jc_fstab *f, const struct fstab_opts *o)
 {
 	if (o->json) {
@@ -222,7 +210,8 @@ int cmd_fstab(struct jc_ctx *ctx, int argc, char **argv)
 	struct fstab_job job = { .ctx = ctx };
 	if (jc_jail_open(ctx, argv[optind], &job.jail, &err) < 0)
 		return cli_fail(&err);
-	cleanup_free char *entry = join_args(argc, argv, optind + 1);
+	/* The entry: one quoted argument or several words joined with spaces. */
+	cleanup_free char *entry = jc_strv_join(argv + optind + 1, " ");
 	cleanup_close int lock_fd = -1;
 	struct jc_run_state st = { 0 };
 	int rc = 0;

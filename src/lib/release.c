@@ -296,17 +296,6 @@ int jc_release_users(const struct jc_ctx *ctx, const char *name, char ***out, st
 	return 0;
 }
 
-static char *join_names(char **v)
-{
-	char *out = xstrdup("");
-	for (size_t i = 0; v[i]; i++) {
-		char *next = xasprintf("%s%s%s", out, i ? ", " : "", v[i]);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 /* Unpublish dir by renaming it to a .destroy- temporary, then remove that. */
 static int destroy_dir(struct jc_ctx *ctx, const char *parent, const char *name, bool release,
 		       struct jc_error *err)
@@ -342,7 +331,7 @@ int jc_release_destroy(struct jc_ctx *ctx, const char *name, bool drop_download,
 		if (r < 0)
 			return r;
 		if (users[0]) {
-			cleanup_free char *list = join_names(users);
+			cleanup_free char *list = jc_strv_join(users, ", ");
 			return jc_error_set(err, EBUSY, "%s: release is used by %s", name, list);
 		}
 		r = destroy_dir(ctx, rel, name, true, err);
@@ -379,7 +368,7 @@ int jc_release_clean_all(struct jc_ctx *ctx, struct jc_error *err)
 		cleanup_strv char **users = NULL;
 		jc_release_users(ctx, names[i], &users, err);
 		if (users[0]) {
-			cleanup_free char *list = join_names(users);
+			cleanup_free char *list = jc_strv_join(users, ", ");
 			return jc_error_set(err, EBUSY, "%s: release is used by %s", names[i], list);
 		}
 	}

@@ -49,21 +49,6 @@ static char *side(const char *path, const char *suffix)
 	return xasprintf("%s%s", path, suffix);
 }
 
-static char *strv_join(char *const *v, const char *sep, const char *lead)
-{
-	size_t len = strlen(lead) + 1;
-	for (size_t i = 0; v[i]; i++)
-		len += strlen(v[i]) + strlen(sep);
-	char *out = xmalloc(len);
-	strcpy(out, lead);
-	for (size_t i = 0; v[i]; i++) {
-		if (i > 0)
-			strcat(out, sep);
-		strcat(out, v[i]);
-	}
-	return out;
-}
-
 /* Lexically normalized absolute path: our own paths carry no symlinks worth resolving,
  * and resolving them would bake a mount location into a relative lower entry. */
 static char *abs_path(const char *p)
@@ -91,7 +76,8 @@ static char *abs_path(const char *p)
 		jc_strv_push(&keep, parts[i]);
 		n++;
 	}
-	return n ? strv_join(keep, "/", "/") : xstrdup("/");
+	cleanup_free char *joined = jc_strv_join(keep, "/");
+	return xasprintf("/%s", joined);
 }
 
 static char *parent_of(const char *abs)
@@ -113,7 +99,7 @@ static char *relative_to(const char *base, const char *target)
 		jc_strv_push(&rel, "..");
 	for (size_t i = c; t[i]; i++)
 		jc_strv_push(&rel, t[i]);
-	return rel[0] ? strv_join(rel, "/", "") : xstrdup(".");
+	return rel[0] ? jc_strv_join(rel, "/") : xstrdup(".");
 }
 
 static bool same_fs(const char *a, const char *b)
@@ -218,7 +204,7 @@ static int write_lowers(const char *file, const char *base_dir, char *const *low
 		jc_strv_push(&lines, rel);
 	}
 	jc_strv_push(&lines, "");
-	cleanup_free char *text = strv_join(lines, "\n", "");
+	cleanup_free char *text = jc_strv_join(lines, "\n");
 	return jc_write_file_atomic(file, text, strlen(text), 0644, err);
 }
 
@@ -362,7 +348,7 @@ static int build_overlay_opts(const char *path, char **out, struct jc_error *err
 	cleanup_free char *abs = abs_path(path);
 	if ((r = check_overlay_path(abs, err)) < 0)
 		return r;
-	cleanup_free char *lowerdir = strv_join(lowers, ":", "");
+	cleanup_free char *lowerdir = jc_strv_join(lowers, ":");
 	char *opts = xasprintf("lowerdir=%s,upperdir=%s.upper,workdir=%s.work", lowerdir, abs, abs);
 	if (strlen(opts) >= OVERLAY_OPTS_MAX) {
 		free(opts);

@@ -91,6 +91,18 @@ void jc_strv_push(char ***v, const char *s)
 	(*v)[n + 1] = NULL;
 }
 
+char *jc_strv_join(char *const *v, const char *sep)
+{
+	size_t len = 1;
+	for (size_t i = 0; v[i]; i++)
+		len += strlen(v[i]) + strlen(sep);
+	char *out = xmalloc(len), *p = out;
+	for (size_t i = 0; v[i]; i++)
+		p = stpcpy(stpcpy(p, i ? sep : ""), v[i]);
+	*p = '\0';
+	return out;
+}
+
 void jc_strv_free(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)

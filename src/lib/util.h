@@ -39,6 +39,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t jc_strv_len(char *const *v);
 void jc_strv_push(char ***v, const char *s);
 void jc_strv_free(char **v);
+/* The strings of v with sep between them ("" for an empty vector). */
+char *jc_strv_join(char *const *v, const char *sep);
 /* Split s on any byte of seps, dropping empty fields. */
 char **jc_strsplit(const char *s, const char *seps);
 

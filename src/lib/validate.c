@@ -560,18 +560,14 @@ int jc_validate_depends(const struct jc_prop *p, const char *v, char **norm, str
 	cleanup_strv char **names = jc_strsplit(v, " \t");
 	if (!names[0])
 		return jc_validate_fail(p, v, err, " must be none or jail names separated by spaces");
-	cleanup_free char *out = xstrdup("");
 	for (size_t i = 0; names[i]; i++) {
 		if (jc_validate_jail_name(names[i], err) < 0)
 			return jc_error_wrap(err, "%s", prop_name(p));
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(names[i], names[j]) == 0)
 				return jc_validate_fail(p, names[i], err, " is listed twice");
-		char *next = xasprintf("%s%s%s", out, i ? " " : "", names[i]);
-		free(out);
-		out = next;
 	}
-	return emit_owned(norm, steal_ptr(out));
+	return emit_owned(norm, jc_strv_join(names, " "));
 }
 
 int jc_validate_username(const struct jc_prop *p, const char *v, char **norm, struct jc_error *err)

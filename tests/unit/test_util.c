@@ -40,6 +40,21 @@ static void test_strsplit(void **state)
 	assert_int_equal(jc_strv_len(empty), 0);
 }
 
+static void test_strv_join(void **state)
+{
+	(void)state;
+	char *none[] = { NULL }, *one[] = { "a", NULL }, *three[] = { "a", "", "c d", NULL };
+	char *s = jc_strv_join(none, ", ");
+	assert_string_equal(s, "");
+	free(s);
+	s = jc_strv_join(one, ", ");
+	assert_string_equal(s, "a");
+	free(s);
+	s = jc_strv_join(three, ", ");
+	assert_string_equal(s, "a, , c d");
+	free(s);
+}
+
 static void test_parse_long(void **state)
 {
 	(void)state;
@@ -120,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_set_and_wrap),
 		cmocka_unit_test(test_strsplit),
+		cmocka_unit_test(test_strv_join),
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_atomic_write_read_copy),
