@@ -69,6 +69,18 @@ static int open_jail(struct jc_ctx *ctx, const struct jc_jail *jail, struct rt_s
 	return *pidfd < 0 ? 0 : 1;
 }
 
+/* A pidfd of the init of a jail that must be running. */
+static int running_pidfd(struct jc_ctx *ctx, const struct jc_jail *jail, int *pidfd,
+			 struct jc_error *err)
+{
+	struct rt_state st;
+	int r = open_jail(ctx, jail, &st, pidfd, err);
+	rt_state_release(&st);
+	if (r == 0)
+		r = jc_error_set(err, ESRCH, "%s is not running!", jail->name);
+	return r < 0 ? r : 0;
+}
+
 struct attach_arg {
 	const struct jc_jail *jail;
 	const struct jc_fstab_entry *e;
@@ -89,15 +101,10 @@ static int attach_in_jail(void *arg, struct jc_error *err)
 int jc_runtime_mount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
 			   const struct jc_fstab_entry *entry, struct jc_error *err)
 {
-	struct rt_state st;
-	int pidfd = -1;
-	int r = open_jail(ctx, jail, &st, &pidfd, err);
-	rt_state_release(&st);
-	if (r == 0)
-		r = jc_error_set(err, ESRCH, "%s is not running!", jail->name);
+	cleanup_close int pfd = -1, mfd = -1;
+	int r = running_pidfd(ctx, jail, &pfd, err);
 	if (r < 0)
 		return r;
-	cleanup_close int pfd = pidfd, mfd = -1;
 	struct attach_arg a = { .jail = jail, .e = entry };
 	r = rt_fstab_detached(entry, &mfd, &a.isdir, err);
 	a.mfd = mfd;
@@ -121,15 +128,10 @@ int jc_runtime_umount_entry(struct jc_ctx *ctx, const struct jc_jail *jail,
 	if (!dst || !*dst)
 		return jc_error_set(err, EINVAL, "%s: fstab destination %s is not inside the jail root",
 				    jail->name, entry->dst);
-	struct rt_state st;
-	int pidfd = -1;
-	int r = open_jail(ctx, jail, &st, &pidfd, err);
-	rt_state_release(&st);
-	if (r == 0)
-		r = jc_error_set(err, ESRCH, "%s is not running!", jail->name);
+	cleanup_close int pfd = -1;
+	int r = running_pidfd(ctx, jail, &pfd, err);
 	if (r < 0)
 		return r;
-	cleanup_close int pfd = pidfd;
 	r = run_in_ns(pfd, CLONE_NEWNS, umount_in_jail, (void *)dst, err);
 	return r < 0 ? jc_error_wrap(err, "%s", jail->name) : 0;
 }
