@@ -169,6 +169,28 @@ static int copy_data(const struct jc_archive_api *a, struct archive *in, struct 
 	}
 }
 
+static int write_fail(const struct jc_archive_api *a, struct archive *out, const char *shown,
+		      struct jc_error *err)
+{
+	return jc_error_set(err, a->archive_errno(out) > 0 ? a->archive_errno(out) : EIO,
+			    "member '%s': %s", shown, a->archive_error_string(out));
+}
+
+int jc_archive_copy_entry(const struct jc_archive_api *a, struct archive *in, struct archive *out,
+			  struct archive_entry *e, const char *shown, struct jc_error *err)
+{
+	if (a->archive_write_header(out, e) < ARCHIVE_WARN)
+		return write_fail(a, out, shown, err);
+	if (a->archive_entry_size(e) > 0) {
+		int r = copy_data(a, in, out, shown, err);
+		if (r < 0)
+			return r;
+	}
+	if (a->archive_write_finish_entry(out) < ARCHIVE_WARN)
+		return write_fail(a, out, shown, err);
+	return 0;
+}
+
 static int extract_entry(const struct extract_run *x, struct archive_entry *e,
 			 struct jc_error *err)
 {
@@ -180,18 +202,7 @@ static int extract_entry(const struct extract_run *x, struct archive_entry *e,
 	int r = place_entry(a, e, x->root_fd, x->root, &skip, err);
 	if (r < 0 || skip)
 		return r;
-	if (a->archive_write_header(out, e) < ARCHIVE_WARN)
-		return jc_error_set(err, a->archive_errno(out) > 0 ? a->archive_errno(out) : EIO,
-				    "member '%s': %s", member, a->archive_error_string(out));
-	if (a->archive_entry_size(e) > 0) {
-		r = copy_data(a, in, out, member, err);
-		if (r < 0)
-			return r;
-	}
-	if (a->archive_write_finish_entry(out) < ARCHIVE_WARN)
-		return jc_error_set(err, a->archive_errno(out) > 0 ? a->archive_errno(out) : EIO,
-				    "member '%s': %s", member, a->archive_error_string(out));
-	return 0;
+	return jc_archive_copy_entry(a, in, out, e, member, err);
 }
 
 static int extract_all(struct extract_run *x, struct jc_error *err)

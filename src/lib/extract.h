@@ -25,3 +25,11 @@ int jc_member_normalize(const char *name, char **out, struct jc_error *err);
 /* Refuse rel (normalised) when one of its parent directories, as they exist now
  * under root_fd, is a symlink or not a directory. */
 int jc_member_check_parents(int root_fd, const char *rel, struct jc_error *err);
+
+struct jc_archive_api;
+struct archive;
+struct archive_entry;
+/* Write entry e (header, data read from in, finish) to out; errors name the member as
+ * shown. Shared by release extraction and image import. */
+int jc_archive_copy_entry(const struct jc_archive_api *a, struct archive *in, struct archive *out,
+			  struct archive_entry *e, const char *shown, struct jc_error *err);

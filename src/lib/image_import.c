@@ -240,31 +240,6 @@ static int place_hardlink(struct import_run *x, struct archive_entry *e, const c
 	return 0;
 }
 
-static int copy_data(struct import_run *x, const char *shown, struct jc_error *err)
-{
-	const struct jc_archive_api *a = x->a;
-	for (;;) {
-		const void *buf;
-		size_t size;
-		la_int64_t off;
-		int r = a->archive_read_data_block(x->in, &buf, &size, &off);
-		if (r == ARCHIVE_EOF)
-			return 0;
-		if (r < ARCHIVE_WARN)
-			return jc_error_set(err, EIO, "member '%s': %s", shown, a->archive_error_string(x->in));
-		if (a->archive_write_data_block(x->out, buf, size, off) < ARCHIVE_WARN)
-			return jc_error_set(err, a->archive_errno(x->out) > 0 ? a->archive_errno(x->out) : EIO,
-					    "member '%s': %s", shown, a->archive_error_string(x->out));
-	}
-}
-
-static int write_fail(struct import_run *x, const char *shown, struct jc_error *err)
-{
-	const struct jc_archive_api *a = x->a;
-	return jc_error_set(err, a->archive_errno(x->out) > 0 ? a->archive_errno(x->out) : EIO,
-			    "member '%s': %s", shown, a->archive_error_string(x->out));
-}
-
 static int import_entry(struct import_run *x, struct archive_entry *e, struct jc_error *err)
 {
 	const struct jc_archive_api *a = x->a;
@@ -284,13 +259,7 @@ static int import_entry(struct import_run *x, struct archive_entry *e, struct jc
 		return r;
 	cleanup_free char *abs = xasprintf("%s/%s", x->dir, rel);
 	a->archive_entry_copy_pathname(e, abs);
-	if (a->archive_write_header(x->out, e) < ARCHIVE_WARN)
-		return write_fail(x, shown, err);
-	if (a->archive_entry_size(e) > 0 && (r = copy_data(x, shown, err)) < 0)
-		return r;
-	if (a->archive_write_finish_entry(x->out) < ARCHIVE_WARN)
-		return write_fail(x, shown, err);
-	return 0;
+	return jc_archive_copy_entry(a, x->in, x->out, e, shown, err);
 }
 
 static int extract_all(struct import_run *x, struct jc_error *err)
