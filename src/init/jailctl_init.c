@@ -262,6 +262,18 @@ static void report_exit(struct init *in, pid_t pid, int ws)
 	}
 }
 
+/* SIGTERM, SIGINT or SIGPWR: every process of the jail gets SIGTERM once, and no more
+ * requests are taken. */
+static void begin_stop(struct init *in)
+{
+	if (!in->stopping)
+		kill(-1, SIGTERM);
+	in->stopping = true;
+	if (in->listen_fd >= 0)
+		close(in->listen_fd);
+	in->listen_fd = -1;
+}
+
 /* Reap every exited child; false once there are no children at all. */
 static bool reap(struct init *in)
 {
@@ -285,14 +297,8 @@ static bool handle_signals(struct init *in)
 	bool chld = false;
 	while (read(in->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		int sig = (int)si.ssi_signo;
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGPWR) {
-			if (!in->stopping)
-				kill(-1, SIGTERM);
-			in->stopping = true;
-			if (in->listen_fd >= 0)
-				close(in->listen_fd);
-			in->listen_fd = -1;
-		}
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGPWR)
+			begin_stop(in);
 		chld = true;
 	}
 	return !(chld && !reap(in) && in->stopping);
@@ -336,13 +342,10 @@ static int wait_signals(const sigset_t *all)
 		int sig = sigwaitinfo(all, NULL);
 		if (sig < 0)
 			continue;
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGPWR) {
-			if (!in.stopping)
-				kill(-1, SIGTERM);
-			in.stopping = true;
-		} else if (sig != SIGCHLD) {
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGPWR)
+			begin_stop(&in);
+		else if (sig != SIGCHLD)
 			continue;
-		}
 		if (!reap(&in) && in.stopping)
 			return 0;
 	}

@@ -113,13 +113,6 @@ int net_dhcp_spawn(const struct jc_ctx *ctx, const struct net_plan *p, int ns_fd
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* The first IPv4 address of ifname, "a/n", or NULL. */
 static char *ifname_ip4(struct nl *nl, const char *ifname)
 {
@@ -144,7 +137,7 @@ int net_dhcp_wait(int ns_fd, const char *ifname, pid_t pid, unsigned long long s
 	int r = nl_open(&nl, ns_fd, err);
 	if (r < 0)
 		return r;
-	long deadline = now_ms() + timeout_ms;
+	long long deadline = jc_now_ms() + timeout_ms;
 	for (;;) {
 		*addr = ifname_ip4(&nl, ifname);
 		if (*addr)
@@ -153,7 +146,7 @@ int net_dhcp_wait(int ns_fd, const char *ifname, pid_t pid, unsigned long long s
 			r = jc_error_set(err, ESRCH, "the DHCP client on %s exited", ifname);
 			break;
 		}
-		if (now_ms() >= deadline) {
+		if (jc_now_ms() >= deadline) {
 			r = jc_error_set(err, ETIMEDOUT, "no lease on %s within %ld s", ifname,
 					 (timeout_ms + 999) / 1000);
 			break;

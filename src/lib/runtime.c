@@ -131,13 +131,6 @@ int jc_runtime_stop(struct jc_ctx *ctx, struct jc_jail *jail, bool force, struct
 	return r < 0 ? r : stop_locked(ctx, jail, force, err);
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Every process but the init: SIGTERM to all, then SIGKILL for those still there at the
  * deadline (iocage's `pkill -j JID`, with a bound). */
 static void kill_all_but_init(const struct rt_state *st, long timeout_s)
@@ -159,11 +152,11 @@ static void kill_all_but_init(const struct rt_state *st, long timeout_s)
 		if (fds[i] >= 0)
 			pidfd_send_signal(fds[i], SIGTERM, NULL, 0);
 	}
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = jc_now_ms() + timeout_s * 1000LL;
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		long long left = deadline - now_ms();
+		long long left = deadline - jc_now_ms();
 		struct pollfd p = { .fd = fds[i], .events = POLLIN };
 		if (poll(&p, 1, left > 0 ? (int)left : 0) == 0)
 			pidfd_send_signal(fds[i], SIGKILL, NULL, 0);

@@ -166,14 +166,7 @@ int rt_exec_spawn(const struct rt_state *st, int init_pidfd, const struct rt_exe
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int decode_status(int ws)
+int rt_decode_status(int ws)
 {
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
@@ -185,15 +178,15 @@ int rt_wait_child(pid_t pid, long timeout_s, bool kill_group, int *status)
 		while (waitpid(pid, &ws, 0) < 0)
 			if (errno != EINTR)
 				return -errno;
-		*status = decode_status(ws);
+		*status = rt_decode_status(ws);
 		return 0;
 	}
 	cleanup_close int pfd = pidfd_open(pid, 0);
 	if (pfd < 0)
 		return -errno;
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = jc_now_ms() + timeout_s * 1000LL;
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - jc_now_ms();
 		struct pollfd p = { .fd = pfd, .events = POLLIN };
 		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (r < 0 && errno == EINTR)
@@ -209,7 +202,7 @@ int rt_wait_child(pid_t pid, long timeout_s, bool kill_group, int *status)
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	*status = decode_status(ws);
+	*status = rt_decode_status(ws);
 	return 0;
 }
 

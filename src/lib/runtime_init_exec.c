@@ -194,22 +194,15 @@ static void forward_signal(struct job *j)
 			pidfd_send_signal(j->pidfd, (int)si.ssi_signo, NULL, 0);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Until the init closes the connection; 0, or -ETIMEDOUT once the command was killed. */
 static int wait_job(struct job *j, long timeout_s)
 {
-	long long deadline = timeout_s > 0 ? now_ms() + timeout_s * 1000LL : -1;
+	long long deadline = timeout_s > 0 ? jc_now_ms() + timeout_s * 1000LL : -1;
 	bool timed_out = false;
 	for (;;) {
 		struct pollfd p[2] = { { .fd = j->sock, .events = POLLIN },
 				       { .fd = j->sigfd, .events = POLLIN } };
-		long long left = deadline < 0 || timed_out ? -1 : deadline - now_ms();
+		long long left = deadline < 0 || timed_out ? -1 : deadline - jc_now_ms();
 		int r = left == 0 || left < -1 ? 0 : poll(p, j->sigfd >= 0 ? 2 : 1, (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -283,7 +276,6 @@ int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long t
 		return jc_error_set(err, ENOEXEC, "%s", j.msg);
 	if (!j.have_status)
 		return jc_error_set(err, EPIPE, "the jail's init went away");
-	*status = WIFEXITED(j.wait_status) ? WEXITSTATUS(j.wait_status) :
-					     128 + WTERMSIG(j.wait_status);
+	*status = rt_decode_status(j.wait_status);
 	return 0;
 }

@@ -188,3 +188,10 @@ char *jc_utc_format(time_t t, const char *fmt)
 #pragma GCC diagnostic pop
 	return xstrdup(buf);
 }
+
+long long jc_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

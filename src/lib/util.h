@@ -52,5 +52,7 @@ int jc_parse_long(const char *s, long *out);
 char *jc_strstrip(char *s);
 /* t formatted in UTC with strftime's fmt (e.g. "%F %T", iocage's timestamp form). */
 char *jc_utc_format(time_t t, const char *fmt) __attribute__((format(strftime, 2, 0)));
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long long jc_now_ms(void);
 /* Copy of s with every ASCII whitespace byte removed. */
 char *jc_strdup_nospace(const char *s);
