@@ -113,6 +113,40 @@ static int print_jail_all(struct jc_jail *jail, const struct jc_run_state *st, b
 	return 0;
 }
 
+/* A start that just returned may not have written last_started into config.json yet (its
+ * writer holds the jail's lock); the runtime record has it. */
+static void note_run_state(struct jc_jail *jail, const struct jc_run_state *st)
+{
+	if (!st->last_started[0])
+		return;
+	json_t *facts = json_pack("{s:s}", "last_started", st->last_started);
+	jc_jail_note_facts(jail, facts);
+	json_decref(facts);
+}
+
+static int show_jail(struct jc_jail *jail, const struct jc_run_state *st, const struct get_opts *o,
+		     const char *prop)
+{
+	note_run_state(jail, st);
+	if (o->state) {
+		printf("%s\n", st->running ? "up" : "down");
+	} else if (o->jid) {
+		if (st->running)
+			printf("%d\n", st->jid);
+		else
+			printf("-\n");
+	} else if (o->all) {
+		return print_jail_all(jail, st, o->json);
+	} else if (!jc_prop_find(prop) && strcmp(prop, "state") != 0) {
+		return cli_failf("%s: no such property", prop);
+	} else {
+		cleanup_free char *v = strcmp(prop, "state") == 0 ? xstrdup(st->running ? "up" : "down")
+								 : shown_value(jail, prop);
+		printf("%s\n", v ? v : "none");
+	}
+	return 0;
+}
+
 static int get_jail(struct jc_ctx *ctx, const struct get_opts *o, const char *prop, const char *name)
 {
 	struct jc_error err = { 0 };
@@ -121,26 +155,12 @@ static int get_jail(struct jc_ctx *ctx, const struct get_opts *o, const char *pr
 		return cli_fail(&err);
 	int rc = 0;
 	struct jc_run_state st = { 0 };
-	if (jail->corrupt) {
+	if (jail->corrupt)
 		rc = cli_failf("%s", jail->corrupt);
-	} else if (jc_runtime_status(ctx, jail, &st, &err) < 0) {
+	else if (jc_runtime_status(ctx, jail, &st, &err) < 0)
 		rc = cli_fail(&err);
-	} else if (o->state) {
-		printf("%s\n", st.running ? "up" : "down");
-	} else if (o->jid) {
-		if (st.running)
-			printf("%d\n", st.jid);
-		else
-			printf("-\n");
-	} else if (o->all) {
-		rc = print_jail_all(jail, &st, o->json);
-	} else if (!jc_prop_find(prop) && strcmp(prop, "state") != 0) {
-		rc = cli_failf("%s: no such property", prop);
-	} else {
-		cleanup_free char *v = strcmp(prop, "state") == 0 ? xstrdup(st.running ? "up" : "down")
-								 : shown_value(jail, prop);
-		printf("%s\n", v ? v : "none");
-	}
+	else
+		rc = show_jail(jail, &st, o, prop);
 	jc_jail_free(jail);
 	return rc;
 }
@@ -160,6 +180,10 @@ static int get_recursive(struct jc_ctx *ctx, const struct get_opts *o, const cha
 		struct jc_jail *jail = NULL;
 		if (jc_jail_open_exact(ctx, names[i], false, &jail, &err) < 0)
 			continue;
+		struct jc_run_state st = { 0 };
+		if (!jail->corrupt && strcmp(prop, "last_started") == 0 &&
+		    jc_runtime_status(ctx, jail, &st, &err) == 0)
+			note_run_state(jail, &st);
 		cleanup_free char *v = jail->corrupt ? xstrdup("N/A") : shown_value(jail, prop);
 		const char *cells[] = { names[i], v };
 		cli_table_add(t, cells);

@@ -285,6 +285,14 @@ int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts
 	return r;
 }
 
+void jc_jail_note_facts(struct jc_jail *jail, json_t *facts)
+{
+	if (jail->config)
+		json_object_update(jail->config, facts);
+	if (jail->effective)
+		json_object_update(jail->effective, facts);
+}
+
 static int check_jail_change(const struct jc_jail *jail, struct jc_prop_change *c, bool running,
 			     bool *restart_needed, struct jc_error *err)
 {
@@ -534,6 +542,10 @@ int jc_jail_set_template(struct jc_ctx *ctx, struct jc_jail *jail, bool template
 	int r = jc_jail_lock(ctx, jail->name, &lock_fd, err);
 	if (r < 0)
 		return r;
+	/* Under the lock: a start's last_started may have landed since the jail was read. */
+	load_config(ctx, jail);
+	if (!jail->config)
+		return jc_error_set(err, EBADMSG, "%s: %s", jail->name, jail->corrupt);
 	json_t *config = json_deep_copy(jail->config);
 	json_object_set_new(config, "type", json_string(template ? "template" : "jail"));
 	if (template)

@@ -99,6 +99,8 @@ int jc_jail_rebase_fstab(const char *fstab_path, const char *old_root, const cha
  * holds the jail's lock. */
 int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts,
 			 struct jc_error *err);
+/* The same facts into the in-memory configuration only (config and effective). */
+void jc_jail_note_facts(struct jc_jail *jail, json_t *facts);
 /* Remove a jail directory (root dataset, snapshots, files). */
 int jc_jail_remove_dir(struct jc_ctx *ctx, const char *dir, struct jc_error *err);
 /* Writable clone of a jail, template or release root. A plain-directory root on the dir

@@ -22,8 +22,10 @@ int jc_runtime_status(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_
 	*out = (struct jc_run_state){ 0 };
 	struct rt_state st;
 	int r = rt_state_probe(ctx, jail->name, RT_PROBE_CLEAN, &st, err);
-	if (r > 0)
+	if (r > 0) {
 		*out = (struct jc_run_state){ .running = true, .jid = st.jid, .init_pid = st.init_pid };
+		memcpy(out->last_started, st.last_started, sizeof(out->last_started));
+	}
 	rt_state_release(&st);
 	return r < 0 ? r : 0;
 }
@@ -186,7 +188,10 @@ int jc_runtime_restart_soft(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_
 	}
 	if (r == 0) {
 		jc_progress(ctx, "  + Starting services OK");
-		rt_mark_started(ctx, jail);
+		rt_stamp_started(&st);
+		struct jc_error ignored = { 0 };
+		rt_state_save(&st, &ignored); /* only what get shows until config.json has it */
+		rt_mark_started(ctx, jail, &st, lock, log_fd);
 	}
 	rt_state_release(&st);
 	return r;

@@ -18,6 +18,9 @@ struct jc_run_state {
 	bool running;
 	int jid;              /* smallest free positive number on the host while running */
 	pid_t init_pid;       /* host pid of the jail's PID 1 */
+	/* This run's start (UTC "%F %T"), from the runtime record; empty when unknown. While
+	 * the jail runs it is the value to show: config.json gets it a little later. */
+	char last_started[24];
 };
 
 /* Current state; a stale record (init gone) is cleaned up and reported as not running. */
@@ -32,7 +35,9 @@ struct jc_run_probe *jc_run_probe_new(struct jc_ctx *ctx);
 int jc_run_probe_status(struct jc_run_probe *p, const char *name, struct jc_run_state *out,
 			struct jc_error *err);
 void jc_run_probe_free(struct jc_run_probe *p);
-/* Start as SPEC §6; progress lines via jc_progress. Any failure undoes everything. */
+/* Start as SPEC §6; progress lines via jc_progress. Any failure undoes everything. On
+ * success (and after restart -s) a child of the caller is left writing last_started into
+ * config.json under the jail's lock (docs/runtime.md); a long-lived caller reaps it. */
 int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
 /* Stop: exec_prestop, exec_stop, SIGTERM all, SIGKILL after stop_timeout, teardown,
  * exec_poststop. force skips the hooks. */

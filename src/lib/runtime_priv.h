@@ -222,6 +222,7 @@ struct rt_state {
 	unsigned seccomp;
 	struct rt_rlimit rlimits[RT_MAX_RLIMITS];
 	size_t nrlimits;
+	char last_started[24];          /* UTC "%F %T" once started */
 };
 
 void rt_state_release(struct rt_state *st);
@@ -307,8 +308,14 @@ int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct 
 int rt_open_console_log(const struct jc_ctx *ctx, const char *name, int *out_fd,
 			struct jc_error *err);
 
-/* Record last_started (UTC) in config.json; a failure is only a warning. */
-void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail);
+/* Stamp st->last_started with the current time (UTC); the caller saves the record. */
+void rt_stamp_started(struct rt_state *st);
+/* Put st->last_started into the jail's configuration: at once in memory, and into
+ * config.json by a child (own session, stdio on /dev/null, not waited for) that inherits
+ * lock_fd (the jail's lock, held by the caller) and holds it until the durable write is
+ * done. A failure is only a warning, in log_fd when the child hits it. */
+void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_state *st,
+		     int lock_fd, int log_fd);
 
 /* ---- the jail's side of start (runtime_mounts.c) ---- */
 

@@ -167,7 +167,7 @@ int rt_state_save(const struct rt_state *st, struct jc_error *err)
 {
 	char boot[40];
 	boot_id(boot);
-	json_t *o = json_pack("{s:s, s:i, s:b, s:I, s:I, s:I, s:I, s:s, s:o, s:I, s:i, s:o}",
+	json_t *o = json_pack("{s:s, s:i, s:b, s:I, s:I, s:I, s:I, s:s, s:o, s:I, s:i, s:o, s:s}",
 			      "boot_id", boot, "jid", st->jid, "running", st->running,
 			      "init_pid", (json_int_t)st->init_pid,
 			      "init_start", (json_int_t)st->init_start,
@@ -177,7 +177,7 @@ int rt_state_save(const struct rt_state *st, struct jc_error *err)
 			      "cgroups", cgroups_json(&st->cg),
 			      "caps_keep", (json_int_t)st->caps_keep,
 			      "seccomp", (int)st->seccomp,
-			      "rlimits", rlimits_json(st));
+			      "rlimits", rlimits_json(st), "last_started", st->last_started);
 	cleanup_free char *text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	/* Runtime state does not outlive the host, so no fsync: temp file and rename keep
@@ -301,6 +301,9 @@ int rt_state_load(const char *path, struct rt_state *out, struct jc_error *err)
 	out->seccomp = (unsigned)get_u64(o, "seccomp");
 	load_cgroups(json_object_get(o, "cgroups"), &out->cg);
 	load_rlimits(json_object_get(o, "rlimits"), out);
+	const char *started = json_string_value(json_object_get(o, "last_started"));
+	if (started && strlen(started) < sizeof(out->last_started))
+		strcpy(out->last_started, started);
 	json_decref(o);
 	return 0;
 }

@@ -305,9 +305,11 @@ def test_boot_at_create_starts_the_jail(busybox, stopper):
 def test_set_of_a_property_that_cannot_change_while_running(busybox, stopper):
     ok("create", "-r", "busybox", "-n", "web", "exec_start=/bin/true", "exec_stop=/bin/true")
     ok("start", "web")
-    before = (jail_dir(busybox, "web") / "config.json").read_bytes()
     r = fails("set", "dhcp=1", "web")
     assert "dhcp" in r.err and "running" in r.err
+    # set waited for the jail's lock, so start's own write (last_started) is done by now.
+    before = (jail_dir(busybox, "web") / "config.json").read_bytes()
+    fails("set", "dhcp=1", "web")
     assert (jail_dir(busybox, "web") / "config.json").read_bytes() == before
     r = ok("set", "memoryuse=deny=256m", "web")  # a live one is applied at once
     assert "restart" not in r.out

@@ -4,6 +4,7 @@ import glob
 import json
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -367,6 +368,20 @@ def test_exec_start_output_goes_to_console_log(web):
     log = Path(web) / "iocage" / "log" / "web-console.log"
     assert "hello-from-exec-start" in log.read_text()
     assert ok("get", "last_started", "web").out.strip() != "none"
+
+
+def test_last_started_is_shown_at_once_and_in_config_after_stop(web):
+    """start returns before config.json has last_started (a child holding the jail's lock
+    writes it durably): get shows the start's time at once, and stop waits for the write."""
+    ok("start", "web")
+    shown = ok("get", "last_started", "web").out.strip()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", shown), shown
+    assert f"last_started:{shown}\n" in ok("get", "--all", "web").out
+    assert ok("get", "-r", "-H", "last_started").out.split("\t")[1].strip() == shown
+    ok("stop", "web")
+    config = json.loads((Path(web) / "iocage" / "jails" / "web" / "config.json").read_text())
+    assert config["last_started"] == shown
+    assert ok("get", "last_started", "web").out.strip() == shown
 
 
 def test_hooks_get_jail_environment(web, tmp_path):
