@@ -22,8 +22,7 @@
 #include "util.h"
 
 /* Controllers jailctl sets limits with, by cgroup v1 name; v2 calls blkio "io". */
-static const char *const wanted_v1[] = { "memory", "pids", "cpu", "cpuset", "blkio", "devices",
-					 "freezer" };
+static const char *const wanted_v1[] = { "memory", "pids", "cpu", "cpuset", "blkio", "devices" };
 static const char *const wanted_v2[] = { "memory", "pids", "cpu", "cpuset", "io" };
 
 enum { KILL_WAIT_MS = 10000 };
@@ -186,25 +185,25 @@ static int create_v2(const struct hier *h, const char *leaf, struct rt_cgroups *
 	return r;
 }
 
-static int create_v1(const struct hier *h, const char *controller, const char *leaf,
-		     struct rt_cgroups *out, struct jc_error *err)
+/* dir is <hierarchy>/jailctl/<leaf>. */
+static int create_v1(const char *dir, const char *controller, struct jc_error *err)
 {
-	cleanup_free char *parent = xasprintf("%s/jailctl", h->mnt);
-	cleanup_free char *dir = xasprintf("%s/%s", parent, leaf);
+	cleanup_free char *parent = xstrdup(dir);
+	*strrchr(parent, '/') = '\0';
+	cleanup_free char *mnt = xstrdup(parent);
+	*strrchr(mnt, '/') = '\0';
 	bool cpuset = strcmp(controller, "cpuset") == 0;
 	int r = make_dir(parent, err);
 	if (r == 0 && cpuset)
-		r = cpuset_inherit(parent, h->mnt, err);
+		r = cpuset_inherit(parent, mnt, err);
 	if (r == 0)
 		r = make_dir(dir, err);
 	if (r == 0 && cpuset)
 		r = cpuset_inherit(dir, parent, err);
-	if (r == 0)
-		add_cgroup(out, dir, controller);
 	return r;
 }
 
-static int discover_and_create(struct jc_ctx *ctx, const char *leaf, struct rt_cgroups *out,
+static int name_and_create_v2(struct jc_ctx *ctx, const char *leaf, struct rt_cgroups *out,
 			       struct jc_error *err)
 {
 	struct hiers hs = { 0 };
@@ -219,8 +218,10 @@ static int discover_and_create(struct jc_ctx *ctx, const char *leaf, struct rt_c
 		if (v2c && has_token(v2c, v2name, " "))
 			continue;
 		const struct hier *h = find_v1(&hs, c);
-		if (h)
-			r = create_v1(h, c, leaf, out, err);
+		if (h) {
+			cleanup_free char *dir = xasprintf("%s/jailctl/%s", h->mnt, leaf);
+			add_cgroup(out, dir, c);
+		}
 	}
 	hiers_release(&hs);
 	if (r == 0 && out->n == 0)
@@ -302,10 +303,10 @@ static int write_setting(const char *dir, const struct rt_cg_setting *s, struct 
 	return 0;
 }
 
-static int apply_to(const struct rt_cgroups *cg, const struct rt_limits *l, bool all,
-		    const char *blkdev, struct jc_error *err)
+static int apply_to(const struct rt_cgroups *cg, size_t from, size_t to, const struct rt_limits *l,
+		    bool all, const char *blkdev, struct jc_error *err)
 {
-	for (size_t i = 0; i < cg->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		bool v2 = strcmp(cg->controllers[i], "v2") == 0;
 		struct rt_cg_setting set[RT_MAX_SETTINGS];
 		size_t n = rt_cgroup_settings(l, v2, all, blkdev, set);
@@ -326,9 +327,10 @@ static int apply_to(const struct rt_cgroups *cg, const struct rt_limits *l, bool
 	return 0;
 }
 
-static int deny_devices(const struct rt_cgroups *cg, const struct rt_devfs *d, struct jc_error *err)
+static int deny_devices(const struct rt_cgroups *cg, size_t from, const struct rt_devfs *d,
+			struct jc_error *err)
 {
-	for (size_t i = 0; i < cg->n; i++) {
+	for (size_t i = from; i < cg->n; i++) {
 		if (strcmp(cg->controllers[i], "devices") != 0)
 			continue;
 		int r = write_file(cg->paths[i], "devices.deny", "a");
@@ -355,12 +357,11 @@ int rt_cgroups_create(struct jc_ctx *ctx, const char *name, const struct rt_plan
 {
 	memset(out, 0, sizeof(*out));
 	cleanup_free char *leaf = xasprintf("jailctl-%s-%s", ctx->pool_id, name);
-	int r = discover_and_create(ctx, leaf, out, err);
+	int r = name_and_create_v2(ctx, leaf, out, err);
+	out->made = out->n > 0 && strcmp(out->controllers[0], "v2") == 0 ? 1 : 0;
 	cleanup_free char *blkdev = has_io(&plan->limits) ? pool_blkdev(ctx) : NULL;
 	if (r == 0)
-		r = deny_devices(out, &plan->devfs, err);
-	if (r == 0)
-		r = apply_to(out, &plan->limits, false, blkdev, err);
+		r = apply_to(out, 0, out->made, &plan->limits, false, blkdev, err);
 	if (r < 0) {
 		struct jc_error ignored = { 0 };
 		rt_cgroups_destroy(out, &ignored);
@@ -371,11 +372,28 @@ int rt_cgroups_create(struct jc_ctx *ctx, const char *name, const struct rt_plan
 	return 0;
 }
 
+int rt_cgroups_create_rest(struct jc_ctx *ctx, const char *name, const struct rt_plan *plan,
+			   struct rt_cgroups *cg, struct jc_error *err)
+{
+	int r = 0;
+	for (size_t i = cg->made; r == 0 && i < cg->n; i++)
+		r = create_v1(cg->paths[i], cg->controllers[i], err);
+	cleanup_free char *blkdev = has_io(&plan->limits) ? pool_blkdev(ctx) : NULL;
+	if (r == 0)
+		r = deny_devices(cg, cg->made, &plan->devfs, err);
+	if (r == 0)
+		r = apply_to(cg, cg->made, cg->n, &plan->limits, false, blkdev, err);
+	if (r < 0)
+		return jc_error_wrap(err, "%s: cgroup", name);
+	cg->made = cg->n;
+	return 0;
+}
+
 int rt_cgroups_apply(struct jc_ctx *ctx, const struct rt_cgroups *cg, const struct rt_limits *l,
 		     struct jc_error *err)
 {
 	cleanup_free char *blkdev = pool_blkdev(ctx);
-	return apply_to(cg, l, true, blkdev, err);
+	return apply_to(cg, 0, cg->n, l, true, blkdev, err);
 }
 
 int rt_cgroups_attach(const struct rt_cgroups *cg, pid_t pid, struct jc_error *err)
@@ -535,7 +553,9 @@ int rt_cgroups_destroy(const struct rt_cgroups *cg, struct jc_error *err)
 {
 	int ret = 0;
 	for (size_t i = 0; i < cg->n; i++) {
-		if (access(cg->paths[i], F_OK) < 0)
+		/* Usually empty already (the init's death took its pid namespace along): then
+		 * one rmdir is all, without reading cgroup.procs in every hierarchy. */
+		if (rmdir(cg->paths[i]) == 0 || errno == ENOENT)
 			continue;
 		bool done = strcmp(cg->controllers[i], "v2") == 0 && v2_kill_wait(cg->paths[i]);
 		int r = done ? 0 : kill_and_wait(cg->paths[i], err);

@@ -173,14 +173,19 @@ struct rt_cgroups {
 	char *paths[RT_MAX_CGROUPS];    /* [0] tracks the processes (v2 when there is one) */
 	char *controllers[RT_MAX_CGROUPS]; /* "v2" or the v1 controller */
 	size_t n;
+	size_t made;                    /* [made, n): named, not created yet */
 };
 
 void rt_cgroups_release(struct rt_cgroups *cg);
-/* Create the jail's cgroups (jailctl/jailctl-<pool_id>-<NAME> in each hierarchy) with the
- * plan's limits and device rules. Warnings (e.g. I/O limits without a known disk) go
- * through ctx. */
+/* The jail's cgroups are jailctl/jailctl-<pool_id>-<NAME> in each hierarchy. This names
+ * them all and creates the v2 one with the plan's limits; the v1 ones (hybrid and v1
+ * hosts) are made by rt_cgroups_create_rest, which start runs while its child creates the
+ * namespaces. Warnings (e.g. I/O limits without a known disk) go through ctx. */
 int rt_cgroups_create(struct jc_ctx *ctx, const char *name, const struct rt_plan *plan,
 		      struct rt_cgroups *out, struct jc_error *err);
+/* The rest of the cgroups, with the plan's limits and device rules. */
+int rt_cgroups_create_rest(struct jc_ctx *ctx, const char *name, const struct rt_plan *plan,
+			   struct rt_cgroups *cg, struct jc_error *err);
 /* Move pid into every cgroup (0 = the caller). */
 int rt_cgroups_attach(const struct rt_cgroups *cg, pid_t pid, struct jc_error *err);
 /* fork(), the child created right inside the jail's cgroup v2 (clone3 CLONE_INTO_CGROUP;

@@ -4,6 +4,7 @@
  * state record whose starter is dead, which the next command cleans up.
  *
  * Parent and child synchronise over a socketpair:
+ *   parent → "C"  the v1 cgroups exist (made while the child creates its namespaces)
  *   child  → "U"  namespaces exist, cgroups joined (the parent now records it and plumbs
  *                 the network)
  *   parent → "G"  go on
@@ -56,13 +57,13 @@ static void child_fail(int sock, const struct jc_error *err)
 	_exit(127);
 }
 
-static bool child_wait_go(int sock)
+static bool child_wait(int sock, char what)
 {
 	char c;
 	ssize_t n;
 	while ((n = recv(sock, &c, 1, 0)) < 0 && errno == EINTR)
 		;
-	return n == 1 && c == 'G';
+	return n == 1 && c == what;
 }
 
 static int child_finish(const struct rt_plan *p, struct jc_error *err)
@@ -94,10 +95,12 @@ static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 		return jc_error_errno(err, errno, "cannot create namespaces");
 	if ((p->ns_flags & CLONE_NEWNET) && rt_loopback_up(err) < 0)
 		return -1;
+	if (!child_wait(sock, 'C'))
+		_exit(125);   /* jailctl went away or failed: nobody to report to */
 	if (rt_cgroups_join_self(cg, v2_joined, err) < 0)
 		return -1;
-	if (send(sock, "U", 1, MSG_NOSIGNAL) < 0 || !child_wait_go(sock))
-		_exit(125);   /* jailctl went away: nobody to report to */
+	if (send(sock, "U", 1, MSG_NOSIGNAL) < 0 || !child_wait(sock, 'G'))
+		_exit(125);
 	/* Rooted at the jail's cgroup, which this process has joined. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return jc_error_errno(err, errno, "cannot create the cgroup namespace");
@@ -223,7 +226,11 @@ static int spawn_init(struct start *s, struct jc_error *err)
 		return r;
 	s->st.init_pid = pid;
 	s->st.init_start = rt_pid_start_time(pid);
-	r = expect(s, 'U', err);
+	r = rt_cgroups_create_rest(s->ctx, s->jail->name, &s->plan, &s->st.cg, err);
+	if (r == 0 && send(s->sock, "C", 1, MSG_NOSIGNAL) < 0)
+		r = jc_error_errno(err, errno, "%s: the jail's init went away", s->jail->name);
+	if (r == 0)
+		r = expect(s, 'U', err);
 	if (r == 0)
 		r = rt_state_save(&s->st, err);
 	if (r == 0)
