@@ -434,6 +434,20 @@ def test_hostname_live_and_resolver(web):
     assert in_jail("hostname").out == "renamed\n"
 
 
+def test_resolv_conf_is_restored_at_start_and_kept_when_current(web):
+    ok("set", "resolver=nameserver 192.0.2.9", "web")
+    ok("start", "web")
+    in_jail("sh", "-c", "echo 'nameserver 198.51.100.1' > /etc/resolv.conf")
+    ok("stop", "web")
+    ok("start", "web")
+    assert in_jail("cat", "/etc/resolv.conf").out == "nameserver 192.0.2.9\n"
+    inode = in_jail("ls", "-i", "/etc/resolv.conf").out.split()[0]
+    ok("stop", "web")
+    ok("start", "web")
+    # already what start would write: left in place, not replaced by a new file
+    assert in_jail("ls", "-i", "/etc/resolv.conf").out.split()[0] == inode
+
+
 def test_resolver_never_follows_a_symlink_out_of_the_jail(web, tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("host file\n")
