@@ -384,6 +384,26 @@ def test_last_started_is_shown_at_once_and_in_config_after_stop(web):
     assert ok("get", "last_started", "web").out.strip() == shown
 
 
+def test_busybox_rc_starts_enabled_services_and_stops_them(web):
+    """The busybox release's /etc/rc starts what rc.conf enables (a name with a dash goes
+    through NAME_with_underscores_enable), and /etc/rc.shutdown stops it at stop."""
+    ok("start", "web")
+    setup = """
+printf 'httpd_enable="YES"\\nhttpd_port="8080"\\nmy_svc_enable="YES"\\n' > /etc/rc.conf
+for name in my-svc off-svc; do
+    printf '#!/bin/sh\\necho "%s $1" >> /var/run/services.log\\n' $name > /etc/rc.d/$name
+    chmod 755 /etc/rc.d/$name
+done
+"""
+    ok("exec", "web", "/bin/sh", "-c", setup)
+    ok("stop", "web")   # rc.shutdown now sees my-svc enabled
+    ok("start", "web")
+    log = ok("exec", "web", "/bin/cat", "/var/run/services.log").out
+    assert log == "my-svc stop\nmy-svc start\n"
+    r = ok("exec", "web", "/bin/sh", "-c", "kill -0 $(cat /var/run/httpd.pid) && echo httpd up")
+    assert "httpd up" in r.out
+
+
 def test_hooks_get_jail_environment(web, tmp_path):
     out = tmp_path / "hook.txt"
     ok("set", f"exec_poststart=echo $JAIL_NAME $JAIL_JID $JAIL_ROOT $JAIL_PID > {out}", "web")
