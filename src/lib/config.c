@@ -62,8 +62,13 @@ int jc_json_read_object(const char *path, json_t **out, struct jc_error *err)
 	int r = jc_read_file(path, &data, &len, err);
 	if (r < 0)
 		return r;
+	json_t *obj = jc_json_load_simple(data, len);
+	if (obj) {
+		*out = obj;
+		return 0;
+	}
 	json_error_t jerr;
-	json_t *obj = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	obj = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!obj)
 		return jc_error_set(err, EBADMSG, "%s: invalid JSON at line %d: %s", path, jerr.line,
 				    jerr.text);
@@ -261,6 +266,48 @@ static int scan_object(char *data, size_t len, bool strict, struct jc_json_field
 		fields[i].type = vals[i].type;
 	}
 	return 0;
+}
+
+static json_t *span_json(struct span v)
+{
+	switch (v.type) {
+	case JSON_STRING: return json_stringn_nocheck(v.s, v.len);
+	case JSON_INTEGER: return json_integer(strtoll(v.s, NULL, 10));
+	case JSON_TRUE: return json_true();
+	case JSON_FALSE: return json_false();
+	case JSON_NULL: return json_null();
+	default: return NULL;   /* nested: jansson's */
+	}
+}
+
+json_t *jc_json_load_simple(const char *data, size_t len)
+{
+	struct scan s = { data, data + len, false };
+	json_t *obj = json_object();
+	if (!scan_char(&s, '{'))
+		goto fallback;
+	if (!scan_char(&s, '}')) {
+		do {
+			struct span key, val;
+			scan_ws(&s);
+			if (scan_string(&s, &key) < 0 || !scan_char(&s, ':'))
+				goto fallback;
+			scan_ws(&s);
+			json_t *v = scan_value(&s, 1, &val) == 0 ? span_json(val) : NULL;
+			/* A duplicate is an error only jansson words right. */
+			if (!v || json_object_getn(obj, key.s, key.len) ||
+			    json_object_setn_new_nocheck(obj, key.s, key.len, v) < 0)
+				goto fallback;
+		} while (scan_char(&s, ','));
+		if (!scan_char(&s, '}'))
+			goto fallback;
+	}
+	scan_ws(&s);
+	if (s.p == s.end)
+		return obj;
+fallback:
+	json_decref(obj);
+	return NULL;
 }
 
 static void reader_drop_owned(struct jc_json_reader *rd)

@@ -21,8 +21,14 @@ char *jc_json_dump(const json_t *obj);
 int jc_json_write_atomic(const char *path, const json_t *obj, struct jc_error *err);
 /* For a file in a directory not published yet (see jc_write_file_unsynced). */
 int jc_json_write_unsynced(const char *path, const json_t *obj, struct jc_error *err);
-/* Parse a JSON object file; -ENOENT when missing, -EBADMSG (with a message) when invalid. */
+/* Parse a JSON object file; -ENOENT when missing, -EBADMSG (with a message) when invalid.
+ * Duplicate keys are invalid. */
 int jc_json_read_object(const char *path, json_t **out, struct jc_error *err);
+/* The fast path of jc_json_read_object, on the field scanner below: a flat object of plain
+ * ASCII strings, integers, booleans and null, which is what jailctl's own config.json
+ * and defaults.json hold. NULL for anything else (nesting, escapes, non-ASCII, reals,
+ * duplicates, errors), which jansson then decides, so no file is judged differently. */
+json_t *jc_json_load_simple(const char *data, size_t len);
 
 /* Load <iocroot>/defaults.json: create when missing (notice), migrate older versions
  * (old file kept as defaults_backup.json), warn and use built-ins when corrupt. */

@@ -53,7 +53,8 @@ static int load_config(struct jc_ctx *ctx, struct jc_jail *jail)
 		return 0;
 	}
 	jail->config = config;
-	jail->effective = json_deep_copy(ctx->defaults);
+	/* Shallow: values are never changed in place, only replaced, so sharing is safe. */
+	jail->effective = json_copy(ctx->defaults);
 	json_object_update(jail->effective, config);
 	return 0;
 }

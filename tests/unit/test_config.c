@@ -207,6 +207,47 @@ static void test_json_fields_match_jansson(void **state)
 	}
 }
 
+/* The fast object loader takes only what jansson takes, and builds the same object. */
+static void check_simple_like_jansson(const char *in)
+{
+	json_t *fast = jc_json_load_simple(in, strlen(in));
+	if (!fast)
+		return;
+	json_t *slow = json_loadb(in, strlen(in), JSON_REJECT_DUPLICATES, NULL);
+	if (!slow || !json_equal(fast, slow))
+		fail_msg("fast path differs from jansson on: %s", in);
+	json_decref(fast);
+	json_decref(slow);
+}
+
+static void test_json_load_simple_matches_jansson(void **state)
+{
+	(void)state;
+	static const char *const inputs[] = {
+		"{}", " { } ", "", "{", "}", "[]", "1", "\"a\"", "null", "{}x", "{} {}",
+		"{\"a\": 1}", "{\"a\":1,\"b\":\"x\",\"c\":true,\"d\":false,\"\":null}",
+		"{\"a\": -12, \"b\": 0, \"c\": 123456789012345678}", "{\"a\": -0}", "{\"a\": 01}",
+		"{\"a\": 1.5}", "{\"a\": 1e3}", "{\"a\": +1}", "{\"a\": 99999999999999999999}",
+		"{\"a\": \"x\\\"y\"}", "{\"a\": \"\\u00e9\"}", "{\"a\": \"\xc3\xa9\"}",
+		"{\"a\": \"\xff\"}", "{\"a\": \"tab\there\"}", "{\"a\": 1, \"a\": 2}",
+		"{\"a\": [1]}", "{\"a\": {}}", "{\"a\": 1,}", "{,\"a\": 1}", "{\"a\" 1}",
+		"{\"a\": tru}", "{\"a\": True}", "{a: 1}", "\xef\xbb\xbf{}", "{\"a\": 1}\n\r\t ",
+		"\r\n{\"a\"\t:\n2}", "{\"a\": 1}\x0c", "{\"a\": \"x\"", "{\"a\": 1 2}",
+	};
+	for (size_t i = 0; i < JC_ARRAY_SIZE(inputs); i++)
+		check_simple_like_jansson(inputs[i]);
+	/* What jailctl writes takes the fast path. */
+	json_t *defaults = jc_builtin_defaults();
+	char *text = jc_json_dump(defaults);
+	json_t *fast = jc_json_load_simple(text, strlen(text));
+	assert_non_null(fast);
+	assert_true(json_equal(fast, defaults));
+	check_simple_like_jansson(text);
+	json_decref(fast);
+	json_decref(defaults);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +258,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_defaults, setup, teardown),
 		cmocka_unit_test(test_split_assignment),
 		cmocka_unit_test(test_json_fields_match_jansson),
+		cmocka_unit_test(test_json_load_simple_matches_jansson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
