@@ -347,6 +347,10 @@ static bool same_dir(const char *a, const struct stat *b)
 
 static void add_if_active(char ***found, const char *cand)
 {
+	/* Every command looks at every mount: one stat rules out all but pools. */
+	cleanup_free char *ioc = xasprintf("%s/iocage", cand);
+	if (!jc_is_dir(ioc))
+		return;
 	cleanup_free char *real = realpath(cand, NULL);
 	struct stat st;
 	if (!real || stat(real, &st) < 0)
@@ -354,8 +358,7 @@ static void add_if_active(char ***found, const char *cand)
 	for (size_t i = 0; (*found)[i]; i++)
 		if (strcmp((*found)[i], real) == 0 || same_dir((*found)[i], &st))
 			return;
-	cleanup_free char *ioc = xasprintf("%s/iocage", real);
-	if (jc_is_dir(ioc) && jc_pool_is_active(real))
+	if (jc_pool_is_active(real))
 		jc_strv_push(found, real);
 }
 
@@ -553,9 +556,12 @@ int jc_pool_create_tree(const char *pool, const struct jc_storage_ops *storage,
 	}
 	for (size_t i = 0; i < JC_ARRAY_SIZE(children); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", root, children[i].name);
+		/* Every command comes here: one lstat when the tree is there. A symlink would
+		 * put jails somewhere the pool does not control. */
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
 		if (mkdir(p, children[i].mode) < 0 && errno != EEXIST)
 			return jc_error_errno(err, errno, "%s", p);
-		/* A symlink here would put jails somewhere the pool does not control. */
 		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 			return jc_error_set(err, ENOTDIR, "%s: not a directory", p);
 	}
