@@ -1,7 +1,7 @@
 # Helpers for bench/lib/inner.sh (sourced). Runs inside the bench's private namespaces.
 
 J=$JAILCTL
-mkdir -p "$OUT/cmds" "$OUT/logs" "$OUT/errors" "$OUT/data"
+mkdir -p "$OUT/cmds" "$OUT/logs" "$OUT/errors" "$OUT/data" "$OUT/rounds"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
@@ -32,7 +32,8 @@ incg() {
 # bm NAME [--prepare CMD] [--wrap nounified|incg] [--runs N] [--warmup N] [--note TEXT] -- CMD
 # Benchmarks CMD (a shell command line, run by hyperfine through sh -c; hyperfine subtracts
 # the shell's own start-up) and writes $OUT/NAME.json. A trial run first: a peer that fails
-# is recorded with its error in errors/NAME.txt and skipped.
+# is recorded with its error in errors/NAME.txt and skipped. With BM_ROUND=K set (see
+# bm_rounds) the result goes to rounds/NAME.K.json instead, and only round 1 has a trial.
 bm() {
 	local name=$1; shift
 	local prepare="" wrap="" runs=$RUNS warmup=$WARMUP note=""
@@ -54,7 +55,12 @@ path, name, cmd, prep, wrap, note, runs, warmup = sys.argv[1:]
 json.dump({"name": name, "command": cmd, "prepare": prep, "wrap": wrap, "note": note,
            "runs": int(runs), "warmup": int(warmup)}, open(path, "w"), indent=1)
 EOF
-	rm -f "$OUT/errors/$name.txt" "$OUT/$name.json"
+	local round=${BM_ROUND:-} dest="$OUT/$name.json" tag=$name
+	if [ -n "$round" ]; then
+		dest="$OUT/rounds/$name.$round.json" tag="$name.$round"
+		[ "$round" != 1 ] && [ -e "$OUT/errors/$name.txt" ] && return 0
+	fi
+	[ "${round:-1}" = 1 ] && rm -f "$OUT/errors/$name.txt" "$OUT/$name.json"
 	local pre=()
 	case "$wrap" in
 	nounified) pre=(nounified) ;;
@@ -63,25 +69,50 @@ EOF
 	*) log "bm: bad wrap $wrap"; return 1 ;;
 	esac
 	# Trial run (not timed), output kept for the record.
-	if ! ( "${pre[@]}" sh -c "${prepare:-true}; $cmd" ) >"$OUT/logs/$name.trial" 2>&1; then
+	if [ "${round:-1}" = 1 ] && ! ( "${pre[@]}" sh -c "${prepare:-true}; $cmd" ) >"$OUT/logs/$name.trial" 2>&1; then
 		{ echo "\$ $cmd"; tail -n 15 "$OUT/logs/$name.trial"; } >"$OUT/errors/$name.txt"
 		log "$name: FAILED (see errors/$name.txt): $(tail -n 1 "$OUT/logs/$name.trial")"
 		return 0
 	fi
-	local hf=(hyperfine --style basic --warmup "$warmup" --runs "$runs" --export-json "$OUT/$name.json" -n "$name")
+	local hf=(hyperfine --style basic --warmup "$warmup" --runs "$runs" --export-json "$dest" -n "$name")
 	[ -n "$prepare" ] && hf+=(--prepare "$prepare")
-	if ! ( "${pre[@]}" "${hf[@]}" "$cmd" ) >"$OUT/logs/$name.log" 2>&1; then
-		{ echo "\$ $cmd"; tail -n 15 "$OUT/logs/$name.log"; } >"$OUT/errors/$name.txt"
-		rm -f "$OUT/$name.json"
+	if ! ( "${pre[@]}" "${hf[@]}" "$cmd" ) >"$OUT/logs/$tag.log" 2>&1; then
+		{ echo "\$ $cmd"; tail -n 15 "$OUT/logs/$tag.log"; } >"$OUT/errors/$name.txt"
+		rm -f "$dest"
 		log "$name: FAILED under hyperfine (see errors/$name.txt)"
 		return 0
 	fi
-	python3 - "$OUT/$name.json" "$name" <<'EOF'
+	[ -z "$round" ] && bm_summary "$dest" "$name"
+	return 0
+}
+
+bm_summary() {
+	python3 - "$1" "$2" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 t = sorted(r["times"])
 print(f"bench: {sys.argv[2]:<34} median {r['median']*1000:8.2f} ms  min {t[0]*1000:7.2f}  max {t[-1]*1000:8.2f}  (n={len(t)})", file=sys.stderr)
 EOF
+}
+
+# bm_rounds K FUNCTION: calls FUNCTION (a list of bm calls) K times with BM_ROUND=1..K and
+# --runs divided by K, then merges each benchmark's rounds into NAME.json. Peers measured
+# in alternation see the same moments of a noisy machine (a VM with CPU steal), so their
+# ratios do not depend on which one happened to run during a slow minute.
+bm_rounds() {
+	local k=$1 fn=$2 i f name saved=$RUNS
+	RUNS=$(( (saved + k - 1) / k ))
+	for i in $(seq "$k"); do
+		BM_ROUND=$i "$fn"
+	done
+	RUNS=$saved
+	for f in "$OUT"/rounds/*.1.json; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .1.json)
+		python3 "$BENCH_DIR/lib/merge_rounds.py" "$OUT/$name.json" "$OUT"/rounds/"$name".*.json
+		bm_summary "$OUT/$name.json" "$name"
+		rm -f "$OUT"/rounds/"$name".*.json
+	done
 }
 
 # Record a peer that is not run, with the reason.

@@ -98,28 +98,14 @@ CRUN="crun --root $P/crun"
 RUNC="runc --root $P/runc"
 
 # ---- sections ----
-section_cycle() {
-	log "== start -> exec /bin/true -> stop (no network)"
-	use_pool "$PB"
-	$J create -r busybox -n bj >/dev/null
-	put jail_props "$($J get -a bj | python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split(":",1) for l in sys.stdin if ":" in l)))' 2>/dev/null || echo '{}')"
-	local st="$J stop bj >/dev/null 2>&1 || true"
+
+# One round of the cycles on the btrfs pool, jailctl's and the peers' (bm_rounds).
+cycles_btrfs() {
+	local st
+	st="$J stop bj >/dev/null 2>&1 || true"
 	bm cycle.jailctl.btrfs --prepare "$st" -- "$J start bj && $J exec bj /bin/true && $J stop bj"
-	bm part.start.jailctl.btrfs --prepare "$st" -- "$J start bj"
-	bm part.exec.jailctl.btrfs --prepare "$J start bj >/dev/null 2>&1 || true" -- "$J exec bj /bin/true"
-	bm part.stop.jailctl.btrfs --prepare "$J start bj >/dev/null 2>&1 || true" -- "$J stop bj"
-	$J stop bj >/dev/null 2>&1 || true
-	# The same with exec_start/exec_stop=/bin/true instead of busybox's /etc/rc and
-	# /etc/rc.shutdown: jailctl's own cost, without the jail's rc scripts.
-	$J create -r busybox -n bm exec_start=/bin/true exec_stop=/bin/true >/dev/null
 	st="$J stop bm >/dev/null 2>&1 || true"
 	bm cycle.jailctl-norc.btrfs --prepare "$st" -- "$J start bm && $J exec bm /bin/true && $J stop bm"
-	bm part.start.jailctl-norc.btrfs --prepare "$st" -- "$J start bm"
-	bm part.stop.jailctl-norc.btrfs --prepare "$J start bm >/dev/null 2>&1 || true" -- "$J stop bm"
-	$J stop bm >/dev/null 2>&1 || true
-	bm startup.jailctl-version --note "process start-up only (dynamic loader, no pool)" -- "$J --version"
-	bm startup.true --note "the busybox-free host /bin/true, for scale" -- "/bin/true"
-
 	bm cycle.crun --wrap nounified -- "$CRUN run -b $P/oci-true bt$RUN_ID"
 	bm cycle.runc -- "$RUNC run -b $P/oci-true bt$RUN_ID"
 	bm cycle.lxc-execute -- "lxc-execute -n ltrue $LXC -- /bin/true"
@@ -127,6 +113,39 @@ section_cycle() {
 	bm cycle.nspawn --wrap incg -- "systemd-nspawn -q --register=no --keep-unit --timezone=off --private-network -D $ROOTFS /bin/true"
 	bm cycle.bwrap -- "bwrap --unshare-pid --unshare-uts --unshare-ipc --unshare-net --bind $ROOTFS / --proc /proc --dev /dev /bin/true"
 	bm cycle.floor -- "unshare -m -p -u -i -n -f chroot $ROOTFS /bin/true"
+}
+
+# One round of the execs (bm_rounds); the containers run already, or are skipped.
+execs() {
+	bm exec.jailctl -- "$J exec bj /bin/true"
+	bm exec.nsenter --note "PID = the jail's init" -- "nsenter -a -t $EXEC_PID /bin/true"
+	[ -n "$EXEC_LXC" ] && bm exec.lxc-attach -- "lxc-attach -n lsleep $LXC -- /bin/true"
+	[ -n "$EXEC_CRUN" ] && bm exec.crun --wrap nounified -- "$CRUN exec bs$RUN_ID /bin/true"
+	[ -n "$EXEC_RUNC" ] && bm exec.runc -- "$RUNC exec br$RUN_ID /bin/true"
+	return 0
+}
+
+section_cycle() {
+	log "== start -> exec /bin/true -> stop (no network)"
+	use_pool "$PB"
+	$J create -r busybox -n bj >/dev/null
+	put jail_props "$($J get -a bj | python3 -c 'import json,sys; print(json.dumps(dict(l.rstrip("\n").split(":",1) for l in sys.stdin if ":" in l)))' 2>/dev/null || echo '{}')"
+	# The same with exec_start/exec_stop=/bin/true instead of busybox's /etc/rc and
+	# /etc/rc.shutdown: jailctl's own cost, without the jail's rc scripts.
+	$J create -r busybox -n bm exec_start=/bin/true exec_stop=/bin/true >/dev/null
+	bm_rounds "$ROUNDS" cycles_btrfs
+
+	local st="$J stop bj >/dev/null 2>&1 || true"
+	bm part.start.jailctl.btrfs --prepare "$st" -- "$J start bj"
+	bm part.exec.jailctl.btrfs --prepare "$J start bj >/dev/null 2>&1 || true" -- "$J exec bj /bin/true"
+	bm part.stop.jailctl.btrfs --prepare "$J start bj >/dev/null 2>&1 || true" -- "$J stop bj"
+	$J stop bj >/dev/null 2>&1 || true
+	st="$J stop bm >/dev/null 2>&1 || true"
+	bm part.start.jailctl-norc.btrfs --prepare "$st" -- "$J start bm"
+	bm part.stop.jailctl-norc.btrfs --prepare "$J start bm >/dev/null 2>&1 || true" -- "$J stop bm"
+	$J stop bm >/dev/null 2>&1 || true
+	bm startup.jailctl-version --note "process start-up only (dynamic loader, no pool)" -- "$J --version"
+	bm startup.true --note "the busybox-free host /bin/true, for scale" -- "/bin/true"
 
 	use_pool "$PD"
 	$J create -r busybox -n dj >/dev/null
@@ -146,26 +165,22 @@ section_exec() {
 	local pid
 	pid=$(init_pid bj)
 	put exec_jail_init "{\"pid\": $pid, \"comm\": \"$(cat /proc/$pid/comm)\", \"processes\": $(ps -o pid= --ppid "$pid" | wc -l)}"
-	bm exec.jailctl -- "$J exec bj /bin/true"
-	bm exec.nsenter --note "PID = the jail's init" -- "nsenter -a -t $pid /bin/true"
-
-	lxc-start -d -n lsleep $LXC && {
-		bm exec.lxc-attach -- "lxc-attach -n lsleep $LXC -- /bin/true"
-		lxc-stop -k -n lsleep $LXC || true
-	} || skip exec.lxc-attach "lxc-start -d failed"
-
+	EXEC_PID=$pid EXEC_LXC="" EXEC_CRUN="" EXEC_RUNC=""
+	if lxc-start -d -n lsleep $LXC; then EXEC_LXC=1; else skip exec.lxc-attach "lxc-start -d failed"; fi
 	if nounified $CRUN run -d -b "$P/oci-sleep" bs$RUN_ID </dev/null >/dev/null 2>"$OUT/logs/crun-run-d.log"; then
-		bm exec.crun --wrap nounified -- "$CRUN exec bs$RUN_ID /bin/true"
-		nounified $CRUN delete -f bs$RUN_ID || true
+		EXEC_CRUN=1
 	else
 		skip exec.crun "crun run -d: $(tail -n1 "$OUT/logs/crun-run-d.log")"
 	fi
 	if $RUNC run -d -b "$P/oci-sleep" br$RUN_ID </dev/null >/dev/null 2>"$OUT/logs/runc-run-d.log"; then
-		bm exec.runc -- "$RUNC exec br$RUN_ID /bin/true"
-		$RUNC delete -f br$RUN_ID || true
+		EXEC_RUNC=1
 	else
 		skip exec.runc "runc run -d: $(tail -n1 "$OUT/logs/runc-run-d.log")"
 	fi
+	bm_rounds "$ROUNDS" execs
+	[ -n "$EXEC_LXC" ] && { lxc-stop -k -n lsleep $LXC || true; }
+	[ -n "$EXEC_CRUN" ] && { nounified $CRUN delete -f bs$RUN_ID || true; }
+	[ -n "$EXEC_RUNC" ] && { $RUNC delete -f br$RUN_ID || true; }
 	$J stop bj >/dev/null
 }
 
