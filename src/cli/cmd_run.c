@@ -245,13 +245,10 @@ static int open_jail(struct jc_ctx *ctx, const char *name, struct jc_jail **out)
 	return 0;
 }
 
-/* In a batch (--rc, ALL) a jail that is already up is not an error. */
-static int start_one(struct jc_ctx *ctx, const char *name, bool batch)
+/* In a batch (--rc, ALL) a jail that is already up is not an error. Frees jail. */
+static int start_opened(struct jc_ctx *ctx, struct jc_jail *jail, bool batch)
 {
-	struct jc_jail *jail = NULL;
-	int rc = open_jail(ctx, name, &jail);
-	if (rc)
-		return rc;
+	int rc = 0;
 	struct jc_error err = { 0 };
 	if (batch && is_running(ctx, jail))
 		jc_notice(ctx, "%s is already running", jail->name);
@@ -259,6 +256,13 @@ static int start_one(struct jc_ctx *ctx, const char *name, bool batch)
 		rc = cli_fail(&err);
 	jc_jail_free(jail);
 	return rc;
+}
+
+static int start_one(struct jc_ctx *ctx, const char *name, bool batch)
+{
+	struct jc_jail *jail = NULL;
+	int rc = open_jail(ctx, name, &jail);
+	return rc ? rc : start_opened(ctx, jail, batch);
 }
 
 static int start_batch(struct jc_ctx *ctx, const char *name, bool force)
@@ -292,6 +296,8 @@ static int start_with_deps(struct jc_ctx *ctx, const char *name, char ***chain)
 		return rc;
 	cleanup_free char *deps = jc_jail_get(jail, "depends");
 	cleanup_strv char **v = jc_strsplit(deps && strcmp(deps, "none") != 0 ? deps : "", " ,");
+	if (!v[0])
+		return start_opened(ctx, jail, false);   /* the usual case: no second open */
 	cleanup_free char *real = xstrdup(jail->name);
 	jc_jail_free(jail);
 	jc_strv_push(chain, real);
