@@ -295,8 +295,12 @@ json_t *jc_json_load_simple(const char *data, size_t len)
 			scan_ws(&s);
 			json_t *v = scan_value(&s, 1, &val) == 0 ? span_json(val) : NULL;
 			/* A duplicate is an error only jansson words right. */
-			if (!v || json_object_getn(obj, key.s, key.len) ||
-			    json_object_setn_new_nocheck(obj, key.s, key.len, v) < 0)
+			if (v && json_object_getn(obj, key.s, key.len)) {
+				json_decref(v);
+				goto fallback;
+			}
+			/* setn_new_nocheck takes v even when it fails. */
+			if (!v || json_object_setn_new_nocheck(obj, key.s, key.len, v) < 0)
 				goto fallback;
 		} while (scan_char(&s, ','));
 		if (!scan_char(&s, '}'))
