@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "config.h"
 #include "pool.h"
@@ -28,8 +29,28 @@ void jc_ctx_init(struct jc_ctx *ctx, jc_msg_fn fn, void *user)
 	ctx->msg_user = user;
 }
 
+static void reap_children(struct jc_ctx *ctx)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < ctx->nchildren; i++)
+		if (waitpid(ctx->children[i], NULL, WNOHANG) == 0)
+			ctx->children[kept++] = ctx->children[i];
+	ctx->nchildren = kept;
+}
+
+void jc_ctx_add_child(struct jc_ctx *ctx, pid_t pid)
+{
+	reap_children(ctx);
+	ctx->children = xrealloc(ctx->children, (ctx->nchildren + 1) * sizeof(pid_t));
+	ctx->children[ctx->nchildren++] = pid;
+}
+
 void jc_ctx_release(struct jc_ctx *ctx)
 {
+	reap_children(ctx);
+	free(ctx->children);
+	ctx->children = NULL;
+	ctx->nchildren = 0;
 	free(ctx->pool);
 	free(ctx->iocroot);
 	free(ctx->pool_id);

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -43,10 +44,19 @@ struct jc_ctx {
 	/* Filled by jc_ctx_load_defaults. */
 	json_t *defaults;                       /* effective defaults: built-ins overlaid by the file */
 	bool defaults_corrupt;                  /* file unreadable: built-ins in use, file untouched */
+
+	/* Children left running in the background (the last_started writers of starts). */
+	pid_t *children;
+	size_t nchildren;
 };
 
 void jc_ctx_init(struct jc_ctx *ctx, jc_msg_fn fn, void *user);
+/* Reaps the finished background children without waiting for the others, which then
+ * outlive the context. */
 void jc_ctx_release(struct jc_ctx *ctx);
+/* Remember a background child; finished ones are reaped (without waiting) on the way, so
+ * starting a thousand jails in one command does not keep a thousand zombies. */
+void jc_ctx_add_child(struct jc_ctx *ctx, pid_t pid);
 
 /* Find the active pool (auto-activating as SPEC §3 `activate` says), choose its storage
  * back end and make sure the iocage tree exists. */

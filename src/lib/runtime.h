@@ -37,7 +37,7 @@ int jc_run_probe_status(struct jc_run_probe *p, const char *name, struct jc_run_
 void jc_run_probe_free(struct jc_run_probe *p);
 /* Start as SPEC §6; progress lines via jc_progress. Any failure undoes everything. On
  * success (and after restart -s) a child of the caller is left writing last_started into
- * config.json under the jail's lock (docs/runtime.md); a long-lived caller reaps it. */
+ * config.json under the jail's lock (docs/runtime.md); ctx reaps it when it is done. */
 int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err);
 /* Stop: exec_prestop, exec_stop, SIGTERM all, SIGKILL after stop_timeout, teardown,
  * exec_poststop. force skips the hooks. */

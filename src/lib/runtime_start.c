@@ -348,8 +348,8 @@ static int write_started(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts
  * configuration, and stop, takes that lock and waits for the write, and readers show the
  * runtime record's value while the jail runs. The lock covers the whole way from start's
  * reload to the rename, so the configuration written is current. The child is not waited
- * for (a second fork to hand it to init would cost start 0.45 ms): the CLI exits right
- * after, and a long-lived caller reaps it on SIGCHLD. */
+ * for (a second fork to hand it to init would cost start 0.45 ms); the context reaps it
+ * once it is done (jc_ctx_add_child). */
 void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_state *st,
 		     int lock_fd, int log_fd)
 {
@@ -362,7 +362,9 @@ void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_s
 		detach(keep);
 		_exit(write_started(ctx, jail, facts, log_fd) < 0 ? 1 : 0);
 	}
-	if (pid < 0)
+	if (pid > 0)
+		jc_ctx_add_child(ctx, pid);
+	else if (pid < 0)
 		write_started(ctx, jail, facts, -1);
 	json_decref(facts);
 }

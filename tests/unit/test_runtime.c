@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -434,6 +435,48 @@ static void test_trim_v2(void **state)
 	remove_dir(v2);
 }
 
+/* Background children (last_started writers) are reaped once done, without waiting for
+ * those still running. */
+static pid_t child_until_eof(const int gate[2])
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(gate[1]);
+		_exit(read(gate[0], &c, 1) < 0);
+	}
+	return pid;
+}
+
+static void test_ctx_reaps_background_children(void **state)
+{
+	(void)state;
+	struct jc_ctx ctx;
+	jc_ctx_init(&ctx, NULL, NULL);
+	int gate[2];
+	assert_int_equal(pipe(gate), 0);
+	pid_t running = child_until_eof(gate);
+	pid_t done = fork();
+	if (done == 0)
+		_exit(0);
+	jc_ctx_add_child(&ctx, running);
+	jc_ctx_add_child(&ctx, done);
+	siginfo_t si = { 0 };
+	assert_int_equal(waitid(P_PID, (id_t)done, &si, WEXITED | WNOWAIT), 0);
+	pid_t later = child_until_eof(gate);
+	jc_ctx_add_child(&ctx, later);   /* reaps `done`, keeps `running` */
+	assert_int_equal(ctx.nchildren, 2);
+	assert_int_equal(waitpid(done, NULL, WNOHANG), -1);
+	close(gate[0]);
+	close(gate[1]);
+	assert_int_equal(waitid(P_PID, (id_t)running, &si, WEXITED | WNOWAIT), 0);
+	assert_int_equal(waitid(P_PID, (id_t)later, &si, WEXITED | WNOWAIT), 0);
+	jc_ctx_release(&ctx);
+	assert_int_equal(ctx.nchildren, 0);
+	assert_int_equal(waitpid(running, NULL, WNOHANG), -1);
+	assert_int_equal(waitpid(later, NULL, WNOHANG), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_seccomp_cache),
 		cmocka_unit_test(test_trim_v1),
 		cmocka_unit_test(test_trim_v2),
+		cmocka_unit_test(test_ctx_reaps_background_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
