@@ -334,9 +334,6 @@ int jc_runtime_exec(struct jc_ctx *ctx, const struct jc_jail *jail, const char *
 	int r = rt_state_probe(ctx, jail->name, RT_PROBE_CLEAN, &st, err);
 	if (r == 0)
 		r = jc_error_set(err, ESRCH, "%s is not running!", jail->name);
-	cleanup_close int pfd = r > 0 ? rt_pidfd_checked(st.init_pid, st.init_start) : -1;
-	if (r > 0 && pfd < 0)
-		r = jc_error_set(err, ESRCH, "%s is not running!", jail->name);
 	struct rt_exec_opts o = {
 		.user = user, .argv = argv, .in_fd = -1, .out_fd = -1, .err_fd = -1, .tty_fd = -1,
 		.clean_env = jc_jail_get_bool(jail, "exec_clean"),
@@ -351,6 +348,10 @@ int jc_runtime_exec(struct jc_ctx *ctx, const struct jc_jail *jail, const char *
 			return r == -ENOEXEC ? jc_error_wrap(err, "%s", jail->name) : r;
 		}
 	}
+	/* Joining the jail needs a pidfd of its init; the init's socket needed none. */
+	cleanup_close int pfd = r > 0 ? rt_pidfd_checked(st.init_pid, st.init_start) : -1;
+	if (r > 0 && pfd < 0)
+		r = jc_error_set(err, ESRCH, "%s is not running!", jail->name);
 	pid_t pid = 0;
 	if (r > 0)   /* r == 1: this jail's init takes no requests */
 		r = rt_exec_spawn(&st, pfd, &o, &pid, err);
