@@ -202,38 +202,64 @@ static int scan_value(struct scan *s, int depth, struct span *out)
 	}
 }
 
+/* The members of the top-level object in s, each handed to each(); -EAGAIN as soon as the
+ * text or each() leaves the decision to jansson. */
+static int scan_members(struct scan *s, int (*each)(struct span key, struct span val, void *user),
+			void *user)
+{
+	if (!scan_char(s, '{'))
+		return -EAGAIN;
+	if (!scan_char(s, '}')) {
+		do {
+			struct span key, val;
+			scan_ws(s);
+			if (scan_string(s, &key) < 0 || !scan_char(s, ':'))
+				return -EAGAIN;
+			scan_ws(s);
+			if (scan_value(s, 1, &val) < 0 || each(key, val, user) < 0)
+				return -EAGAIN;
+		} while (scan_char(s, ','));
+		if (!scan_char(s, '}'))
+			return -EAGAIN;
+	}
+	scan_ws(s);
+	return s->p == s->end ? 0 : -EAGAIN;
+}
+
 static bool span_eq(struct span a, const char *b)
 {
 	return strlen(b) == a.len && memcmp(a.s, b, a.len) == 0;
 }
 
-static bool seen_before(const struct span *keys, size_t n, struct span key)
+struct field_scan {
+	bool strict;   /* duplicate keys rejected (JSON_REJECT_DUPLICATES) */
+	struct span keys[SCAN_MAX_KEYS];
+	size_t nkeys;
+	struct jc_json_field *fields;
+	struct span vals[JC_JSON_MAX_FIELDS];
+	size_t n;
+};
+
+static bool seen_before(const struct field_scan *fs, struct span key)
 {
-	for (size_t i = 0; i < n; i++)
-		if (keys[i].len == key.len && memcmp(keys[i].s, key.s, key.len) == 0)
+	for (size_t i = 0; i < fs->nkeys; i++)
+		if (fs->keys[i].len == key.len && memcmp(fs->keys[i].s, key.s, key.len) == 0)
 			return true;
 	return false;
 }
 
 /* One "key": value member; a later duplicate wins, as in jansson without strict. */
-static int scan_member(struct scan *s, struct span *keys, size_t *nkeys,
-		       struct jc_json_field *fields, struct span *vals, size_t n)
+static int take_field(struct span key, struct span val, void *user)
 {
-	struct span key, val;
-	scan_ws(s);
-	if (scan_string(s, &key) < 0 || !scan_char(s, ':'))
+	struct field_scan *fs = user;
+	if (fs->strict && (fs->nkeys == SCAN_MAX_KEYS || seen_before(fs, key)))
 		return -EAGAIN;
-	if (s->strict && (*nkeys == SCAN_MAX_KEYS || seen_before(keys, *nkeys, key)))
-		return -EAGAIN;
-	if (s->strict)
-		keys[(*nkeys)++] = key;
-	scan_ws(s);
-	if (scan_value(s, 1, &val) < 0)
-		return -EAGAIN;
-	for (size_t i = 0; i < n; i++) {
-		if (span_eq(key, fields[i].key)) {
-			fields[i].present = true;
-			vals[i] = val;
+	if (fs->strict)
+		fs->keys[fs->nkeys++] = key;
+	for (size_t i = 0; i < fs->n; i++) {
+		if (span_eq(key, fs->fields[i].key)) {
+			fs->fields[i].present = true;
+			fs->vals[i] = val;
 		}
 	}
 	return 0;
@@ -243,27 +269,15 @@ static int scan_object(char *data, size_t len, bool strict, struct jc_json_field
 		       size_t n)
 {
 	struct scan s = { data, data + len, strict };
-	struct span keys[SCAN_MAX_KEYS], vals[JC_JSON_MAX_FIELDS] = { 0 };
-	size_t nkeys = 0;
-	if (!scan_char(&s, '{'))
-		return -EAGAIN;
-	if (!scan_char(&s, '}')) {
-		do {
-			if (scan_member(&s, keys, &nkeys, fields, vals, n) < 0)
-				return -EAGAIN;
-		} while (scan_char(&s, ','));
-		if (!scan_char(&s, '}'))
-			return -EAGAIN;
-	}
-	scan_ws(&s);
-	if (s.p != s.end)
+	struct field_scan fs = { .strict = strict, .fields = fields, .n = n };
+	if (scan_members(&s, take_field, &fs) < 0)
 		return -EAGAIN;
 	/* Valid: terminate the texts in place (the byte after each is a quote or a delimiter). */
 	for (size_t i = 0; i < n; i++) {
-		if (vals[i].in_data)
-			data[vals[i].s - data + (ptrdiff_t)vals[i].len] = '\0';
-		fields[i].text = vals[i].s;
-		fields[i].type = vals[i].type;
+		if (fs.vals[i].in_data)
+			data[fs.vals[i].s - data + (ptrdiff_t)fs.vals[i].len] = '\0';
+		fields[i].text = fs.vals[i].s;
+		fields[i].type = fs.vals[i].type;
 	}
 	return 0;
 }
@@ -280,36 +294,23 @@ static json_t *span_json(struct span v)
 	}
 }
 
+/* A duplicate is an error only jansson words right. */
+static int add_member(struct span key, struct span val, void *user)
+{
+	json_t *obj = user;
+	if (json_object_getn(obj, key.s, key.len))
+		return -EAGAIN;
+	json_t *v = span_json(val);
+	/* setn_new_nocheck takes v even when it fails. */
+	return v && json_object_setn_new_nocheck(obj, key.s, key.len, v) == 0 ? 0 : -EAGAIN;
+}
+
 json_t *jc_json_load_simple(const char *data, size_t len)
 {
 	struct scan s = { data, data + len, false };
 	json_t *obj = json_object();
-	if (!scan_char(&s, '{'))
-		goto fallback;
-	if (!scan_char(&s, '}')) {
-		do {
-			struct span key, val;
-			scan_ws(&s);
-			if (scan_string(&s, &key) < 0 || !scan_char(&s, ':'))
-				goto fallback;
-			scan_ws(&s);
-			json_t *v = scan_value(&s, 1, &val) == 0 ? span_json(val) : NULL;
-			/* A duplicate is an error only jansson words right. */
-			if (v && json_object_getn(obj, key.s, key.len)) {
-				json_decref(v);
-				goto fallback;
-			}
-			/* setn_new_nocheck takes v even when it fails. */
-			if (!v || json_object_setn_new_nocheck(obj, key.s, key.len, v) < 0)
-				goto fallback;
-		} while (scan_char(&s, ','));
-		if (!scan_char(&s, '}'))
-			goto fallback;
-	}
-	scan_ws(&s);
-	if (s.p == s.end)
+	if (scan_members(&s, add_member, obj) == 0)
 		return obj;
-fallback:
 	json_decref(obj);
 	return NULL;
 }
