@@ -36,6 +36,13 @@ void rt_cgroups_release(struct rt_cgroups *cg)
 	memset(cg, 0, sizeof(*cg));
 }
 
+/* The v2 cgroup, when there is one, is always first (rt_cgroups_create): where the v1
+ * ones begin. */
+static size_t first_v1(const struct rt_cgroups *cg)
+{
+	return cg->n > 0 && strcmp(cg->controllers[0], "v2") == 0 ? 1 : 0;
+}
+
 static int write_file(const char *dir, const char *file, const char *value)
 {
 	cleanup_free char *path = xasprintf("%s/%s", dir, file);
@@ -358,10 +365,9 @@ int rt_cgroups_create(struct jc_ctx *ctx, const char *name, const struct rt_plan
 	memset(out, 0, sizeof(*out));
 	cleanup_free char *leaf = xasprintf("jailctl-%s-%s", ctx->pool_id, name);
 	int r = name_and_create_v2(ctx, leaf, out, err);
-	out->made = out->n > 0 && strcmp(out->controllers[0], "v2") == 0 ? 1 : 0;
 	cleanup_free char *blkdev = has_io(&plan->limits) ? pool_blkdev(ctx) : NULL;
 	if (r == 0)
-		r = apply_to(out, 0, out->made, &plan->limits, false, blkdev, err);
+		r = apply_to(out, 0, first_v1(out), &plan->limits, false, blkdev, err);
 	if (r < 0) {
 		struct jc_error ignored = { 0 };
 		rt_cgroups_destroy(out, &ignored);
@@ -376,17 +382,15 @@ int rt_cgroups_create_rest(struct jc_ctx *ctx, const char *name, const struct rt
 			   struct rt_cgroups *cg, struct jc_error *err)
 {
 	int r = 0;
-	for (size_t i = cg->made; r == 0 && i < cg->n; i++)
+	size_t v1 = first_v1(cg);
+	for (size_t i = v1; r == 0 && i < cg->n; i++)
 		r = create_v1(cg->paths[i], cg->controllers[i], err);
 	cleanup_free char *blkdev = has_io(&plan->limits) ? pool_blkdev(ctx) : NULL;
 	if (r == 0)
-		r = deny_devices(cg, cg->made, &plan->devfs, err);
+		r = deny_devices(cg, v1, &plan->devfs, err);
 	if (r == 0)
-		r = apply_to(cg, cg->made, cg->n, &plan->limits, false, blkdev, err);
-	if (r < 0)
-		return jc_error_wrap(err, "%s: cgroup", name);
-	cg->made = cg->n;
-	return 0;
+		r = apply_to(cg, v1, cg->n, &plan->limits, false, blkdev, err);
+	return r < 0 ? jc_error_wrap(err, "%s: cgroup", name) : 0;
 }
 
 int rt_cgroups_apply(struct jc_ctx *ctx, const struct rt_cgroups *cg, const struct rt_limits *l,
@@ -437,7 +441,7 @@ pid_t rt_fork_into_cgroup(const struct rt_cgroups *cg, unsigned long long extra,
 	if (out_pidfd)
 		*out_pidfd = -1;
 	cleanup_close int cgfd = -1;
-	if (cg->n > 0 && strcmp(cg->controllers[0], "v2") == 0)
+	if (first_v1(cg) == 1)
 		cgfd = open(cg->paths[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int pidfd = -1;
 	struct clone_args args = {
@@ -587,7 +591,7 @@ static bool find_memcg(const struct rt_cgroups *cg, struct memcg *out)
 			return true;
 		}
 	}
-	if (cg->n == 0 || strcmp(cg->controllers[0], "v2") != 0)
+	if (first_v1(cg) == 0)
 		return false;
 	cleanup_free char *f = xasprintf("%s/memory.reclaim", cg->paths[0]);
 	*out = (struct memcg){ cg->paths[0], true };

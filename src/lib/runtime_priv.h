@@ -173,7 +173,6 @@ struct rt_cgroups {
 	char *paths[RT_MAX_CGROUPS];    /* [0] tracks the processes (v2 when there is one) */
 	char *controllers[RT_MAX_CGROUPS]; /* "v2" or the v1 controller */
 	size_t n;
-	size_t made;                    /* [made, n): named, not created yet */
 };
 
 void rt_cgroups_release(struct rt_cgroups *cg);
