@@ -436,8 +436,6 @@ static int setup_dev(int rootfd, const struct rt_plan *plan, struct jc_error *er
 
 /* ---- files in the jail ---- */
 
-/* Replace etc/<name> with data, never following a symlink: the old entry (file or
- * symlink) is replaced by rename, and etc itself is resolved inside the root. */
 /* The file as write_etc_file would leave it: a regular root-owned 0644 file with data. */
 static bool etc_file_is(int etcfd, const char *name, const char *data, size_t len)
 {
@@ -450,6 +448,8 @@ static bool etc_file_is(int etcfd, const char *name, const char *data, size_t le
 	return read(fd, have, len + 1) == (ssize_t)len && memcmp(have, data, len) == 0;
 }
 
+/* Replace etc/<name> with data, never following a symlink: the old entry (file or
+ * symlink) is replaced by rename, and etc itself is resolved inside the root. */
 static int write_etc_file(int rootfd, const char *name, const char *data, size_t len,
 			  struct jc_error *err)
 {

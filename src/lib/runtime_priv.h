@@ -281,12 +281,12 @@ struct rt_exec_opts {
  * Returns once the command is executing (or failed to). */
 int rt_exec_spawn(const struct rt_state *st, int init_pidfd, const struct rt_exec_opts *o,
 		  pid_t *out_pid, struct jc_error *err);
+/* A wait status as a shell shows it: the exit status, or 128 + the killing signal. */
+int rt_decode_status(int ws);
 /* Through the jail's init (runtime_init_exec.c): runs o in the jail and waits for it
  * (timeout_s > 0: killed after that long, -ETIMEDOUT). forward_signals: SIGINT, SIGQUIT,
  * SIGTERM and SIGHUP of this process go to the command. 0 with *status (exit status, or
  * 128 + signal); 1 when the init takes no requests (use rt_exec_spawn); <0 on error. */
-/* A wait status as a shell shows it: the exit status, or 128 + the killing signal. */
-int rt_decode_status(int ws);
 int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long timeout_s,
 		 bool forward_signals, int *status, struct jc_error *err);
 /* The init's request socket beside the state record: bound and listening (-1 when it
