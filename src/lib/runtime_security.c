@@ -240,10 +240,10 @@ static int build_filter(scmp_filter_ctx sc, unsigned flags)
 	/* Without this libseccomp sets no_new_privs, and setuid programs (su, ping) in the
 	 * jail would stop working; the filter is loaded while CAP_SYS_ADMIN is still held. */
 	int r = seccomp_attr_set(sc, SCMP_FLTATR_CTL_NNP, 0);
-	/* The i386 entry points must not be a way around the filter. x32 is not added: its
-	 * calls then kill the caller (libseccomp's bad-arch action), which costs x32 programs
-	 * nothing on kernels that run them only with syscall.x32=y (Debian's), and the filter
-	 * loaded at every start is 192 instructions instead of 226. */
+	/* The i386 entry points must not be a way around the filter. x32 is not added: x32
+	 * programs, which Debian's kernels run only when booted with syscall.x32=y, are then
+	 * killed at their first call (libseccomp's bad-arch action), and the filter loaded at
+	 * every start is 192 instructions instead of 226. */
 	if (r == 0 && seccomp_arch_native() == SCMP_ARCH_X86_64)
 		seccomp_arch_add(sc, SCMP_ARCH_X86);
 	if (r == 0)
