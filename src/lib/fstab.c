@@ -12,18 +12,7 @@
 /* fstab(5) escapes blanks in fields as octal (\040 space, \011 tab, \134 backslash). */
 static char *unescape_field(const char *s)
 {
-	char *out = xmalloc(strlen(s) + 1), *o = out;
-	for (const char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	return out;
+	return jc_unescape_octal(xstrdup(s));
 }
 
 static char *escape_field(const char *s)

@@ -13,22 +13,6 @@
 
 #include "util.h"
 
-/* Undoes the kernel's \ooo escapes (space, tab, newline, backslash) in place. */
-static void unescape(char *s)
-{
-	char *w = s;
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
 static bool has_option(const char *opts, const char *name)
 {
 	size_t n = strlen(name);
@@ -57,10 +41,11 @@ bool jc_mountinfo_parse_line(char *line, struct jc_mount *m)
 	unsigned maj, min;
 	if (n < 6 || !fstype || sscanf(field[2], "%u:%u", &maj, &min) != 2)
 		return false;
-	unescape(field[4]);
-	unescape(fstype);
+	/* The kernel writes space, tab, newline and backslash as \ooo. */
+	jc_unescape_octal(field[4]);
+	jc_unescape_octal(fstype);
 	if (source)
-		unescape(source);
+		jc_unescape_octal(source);
 	*m = (struct jc_mount){ .target = xstrdup(field[4]), .fstype = xstrdup(fstype),
 				.source = xstrdup(source ? source : ""),
 				.super_opts = xstrdup(super ? super : ""),

@@ -164,6 +164,22 @@ char *jc_strstrip(char *s)
 	return s;
 }
 
+char *jc_unescape_octal(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
 char *jc_strdup_nospace(const char *s)
 {
 	char *out = xmalloc(strlen(s) + 1);

@@ -50,6 +50,9 @@ bool jc_str_has_prefix(const char *s, const char *prefix);
 int jc_parse_long(const char *s, long *out);
 /* Remove leading/trailing ASCII whitespace in place; returns s. */
 char *jc_strstrip(char *s);
+/* Undo \ooo octal escapes (\000-\377) in place, as fstab(5) and the kernel's mount table
+ * write blanks and backslashes; anything else is kept. Returns s. */
+char *jc_unescape_octal(char *s);
 /* t formatted in UTC with strftime's fmt (e.g. "%F %T", iocage's timestamp form). */
 char *jc_utc_format(time_t t, const char *fmt) __attribute__((format(strftime, 2, 0)));
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */

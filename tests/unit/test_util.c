@@ -78,6 +78,16 @@ static void test_strip(void **state)
 	assert_string_equal(t, "vnet0|10.0.0.1/24");
 }
 
+/* Only whole \ooo escapes up to \377 are decoded. */
+static void test_unescape_octal(void **state)
+{
+	(void)state;
+	char s[] = "a\\040b\\011c\\134d\\012";
+	assert_string_equal(jc_unescape_octal(s), "a b\tc\\d\n");
+	char kept[] = "\\400 \\08 \\04 x\\";
+	assert_string_equal(jc_unescape_octal(kept), "\\400 \\08 \\04 x\\");
+}
+
 static void test_atomic_write_read_copy(void **state)
 {
 	(void)state;
@@ -138,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_strv_join),
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_unescape_octal),
 		cmocka_unit_test(test_atomic_write_read_copy),
 		cmocka_unit_test(test_lock_file),
 	};
