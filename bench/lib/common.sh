@@ -109,9 +109,9 @@ bm_rounds() {
 	for f in "$OUT"/rounds/*.1.json; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f" .1.json)
-		python3 "$BENCH_DIR/lib/merge_rounds.py" "$OUT/$name.json" "$OUT"/rounds/"$name".*.json
+		python3 "$BENCH_DIR/lib/merge_rounds.py" "$OUT/$name.json" "$OUT"/rounds/"$name".[0-9]*.json
 		bm_summary "$OUT/$name.json" "$name"
-		rm -f "$OUT"/rounds/"$name".*.json
+		rm -f "$OUT"/rounds/"$name".[0-9]*.json
 	done
 }
 
