@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -134,7 +136,7 @@ static int save_macs(struct net_run *run, struct jc_error *err)
 	return jc_jail_record_facts(run->ctx, jail, run->macs, err);
 }
 
-static int teardown_record(struct jc_ctx *ctx, json_t *rec, struct jc_error *err);
+static int teardown_record(struct jc_ctx *ctx, json_t *rec, bool ns_going, struct jc_error *err);
 
 static void run_release(struct net_run *run)
 {
@@ -214,7 +216,8 @@ int jc_net_setup(struct jc_ctx *ctx, struct jc_jail *jail, int jid, pid_t init_p
 	if (r < 0 && run.rec) {
 		/* Undo whatever was built; the record names all of it. */
 		struct jc_error ignored = { 0 };
-		if (teardown_record(ctx, run.rec, &ignored) == 0)
+		/* The jail's namespace lives on for now: its links are deleted here. */
+		if (teardown_record(ctx, run.rec, false, &ignored) == 0)
 			unlink(run.rec_path);
 		else
 			jc_warning(ctx, "%s: %s", jail->name, ignored.msg);
@@ -234,6 +237,31 @@ static void kill_dhcp(json_t *rec)
 			      (unsigned long long)json_integer_value(json_array_get(v, 1)));
 }
 
+int net_host_ifname(char *out, size_t size, int n, int jid)
+{
+	return snprintf(out, size, "vnet%d.%d", n, jid);
+}
+
+/* fd: any socket. Unlike a netlink request, this ioctl never waits for the rtnl lock,
+ * which the kernel holds while it deletes a stopped jail's network namespace. */
+static bool host_link_exists(int fd, const char *name)
+{
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(fd, SIOCGIFINDEX, &ifr) == 0;
+}
+
+bool jc_net_jid_links_exist(int jid)
+{
+	cleanup_close int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (int n = 0; fd >= 0 && n < NET_MAX_NICS; n++) {
+		char name[IFNAMSIZ];
+		if (net_host_ifname(name, sizeof(name), n, jid) < IFNAMSIZ && host_link_exists(fd, name))
+			return true;
+	}
+	return false;
+}
+
 char *net_link_alias(const char *pool_id, const char *name, const char *host_ifname)
 {
 	/* vnetN.<JID> is ethN in the jail. */
@@ -243,34 +271,45 @@ char *net_link_alias(const char *pool_id, const char *name, const char *host_ifn
 }
 
 /* Only links that still carry this jail's description: after a crash the JID in their
- * names may belong to another jail by now. */
-static int del_links(json_t *rec, struct jc_error *err)
+ * names may belong to another jail by now. Deleting a veth waits for an RCU barrier
+ * (10-35 ms here), so once the jail's namespace is going (its init is dead) the host ends
+ * are only taken down, which stops their bridge ports at once; the kernel deletes each
+ * pair with the namespace that holds its other end. */
+static int release_links(json_t *rec, bool ns_going, struct jc_error *err)
 {
 	json_t *links = json_object_get(rec, "host_links");
 	const char *pool = json_string_value(json_object_get(rec, "pool"));
 	const char *jail = json_string_value(json_object_get(rec, "name"));
 	if (json_array_size(links) == 0 || !pool || !jail)
 		return 0;
-	struct nl nl;
-	int r = nl_open(&nl, -1, err);
+	cleanup_close int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct nl nl = { 0 };
+	int r = 0;
 	size_t i;
 	json_t *v;
 	json_array_foreach(links, i, v) {
 		struct nl_link link;
 		struct jc_error ignored = { 0 };
 		const char *name = json_string_value(v);
-		if (r < 0 || !name || nl_link_by_name(&nl, name, &link, &ignored) < 0)
+		/* After a stop, often gone already with the jail's namespace. */
+		if (r < 0 || !name || (fd >= 0 && !host_link_exists(fd, name)))
+			continue;
+		if (!nl.sk && (r = nl_open(&nl, -1, err)) < 0)
+			break;
+		if (nl_link_by_name(&nl, name, &link, &ignored) < 0)
 			continue;
 		cleanup_free char *alias = net_link_alias(pool, jail, name);
 		/* Deleting one end of a veth pair removes the other. */
-		if (strcmp(link.alias, alias) == 0)
+		if (strcmp(link.alias, alias) == 0 && ns_going)
+			r = nl_link_set(&nl, link.index, 0, -1, err);
+		else if (strcmp(link.alias, alias) == 0)
 			r = nl_link_del(&nl, link.index, err);
 	}
 	nl_close(&nl);
 	return r;
 }
 
-static int teardown_record(struct jc_ctx *ctx, json_t *rec, struct jc_error *err)
+static int teardown_record(struct jc_ctx *ctx, json_t *rec, bool ns_going, struct jc_error *err)
 {
 	(void)ctx;
 	kill_dhcp(rec);
@@ -281,7 +320,7 @@ static int teardown_record(struct jc_ctx *ctx, json_t *rec, struct jc_error *err
 		r = net_nft_run(script, chains, err);
 	}
 	struct jc_error later = { 0 };
-	int r2 = del_links(rec, r < 0 ? &later : err);
+	int r2 = release_links(rec, ns_going, r < 0 ? &later : err);
 	return r < 0 ? r : r2;
 }
 
@@ -297,7 +336,7 @@ int jc_net_teardown(struct jc_ctx *ctx, const char *jail_name, struct jc_error *
 		unlink(path);
 		return jc_error_wrap(err, "%s", jail_name);
 	}
-	r = teardown_record(ctx, rec, err);
+	r = teardown_record(ctx, rec, true, err);
 	json_decref(rec);
 	/* Kept after a failure, so the next stop or cleanup tries again. */
 	if (r == 0)

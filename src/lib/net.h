@@ -39,10 +39,14 @@ int jc_net_check(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_error
  * holds the jail's lock. */
 int jc_net_setup(struct jc_ctx *ctx, struct jc_jail *jail, int jid, pid_t init_pid,
 		 struct jc_error *err);
-/* Undo what jc_net_setup recorded: DHCP clients, nftables chains, host-side veths (the
- * jail ends go with them). Bridges stay, as in iocage. Nothing recorded is not an error.
- * Call it after the jail's processes are gone (at stop and for stale state). */
+/* Undo what jc_net_setup recorded: DHCP clients, nftables chains, host-side veths. Bridges
+ * stay, as in iocage. Nothing recorded is not an error. Call it once the jail's init is
+ * dead (at stop and for stale state): the veths are taken down, and the kernel deletes
+ * them with the jail's network namespace, in the background. */
 int jc_net_teardown(struct jc_ctx *ctx, const char *jail_name, struct jc_error *err);
+/* Whether a host-side interface named for this JID (vnetN.<JID>) still exists, as it
+ * does for a moment after its jail stopped: that JID must not be handed out yet. */
+bool jc_net_jid_links_exist(int jid);
 
 /* Live IPv4 addresses of a running jail ("a/n,..."), for list/get of DHCP and NAT jails;
  * NULL when it has none or cannot be looked at. Caller frees. */

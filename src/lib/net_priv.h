@@ -187,6 +187,9 @@ int nl_bridge_add(struct nl *nl, const char *name, bool *created, struct jc_erro
 int nl_link_set(struct nl *nl, int index, int up, int master, struct jc_error *err);
 int nl_link_move(struct nl *nl, int index, int ns, struct jc_error *err);
 int nl_link_set_alias(struct nl *nl, int index, const char *alias, struct jc_error *err);
+/* The host side of the jail's NIC n: "vnet<n>.<JID>". The snprintf result: >= size when
+ * it does not fit. */
+int net_host_ifname(char *out, size_t size, int n, int jid);
 /* The description jailctl gives a jail's host-side interface (as iocage's "associated with
  * jail: ..."); teardown deletes only interfaces that carry it. */
 char *net_link_alias(const char *pool_id, const char *name, const char *host_ifname);

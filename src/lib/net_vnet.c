@@ -159,9 +159,8 @@ static int nic_setup(struct net_run *run, int n, const uint8_t *nat_net, struct 
 {
 	const struct net_nic *nic = &run->plan.nics[n];
 	char host_name[32], jail_name[IFNAMSIZ];
-	snprintf(host_name, sizeof(host_name), "vnet%d.%d", n & 3, run->jid);
 	nic_ifname(jail_name, "eth", n);
-	if (strlen(host_name) >= IFNAMSIZ)
+	if (net_host_ifname(host_name, sizeof(host_name), n, run->jid) >= IFNAMSIZ)
 		return jc_error_set(err, ENAMETOOLONG, "%s: JID %d too large for an interface name",
 				    run->plan.name, run->jid);
 	struct nl_link br = { 0 }, host;
@@ -422,8 +421,10 @@ static int vnet_links(struct net_run *run, const uint8_t *nat_net, struct jc_err
 {
 	json_t *links = json_array();
 	for (int n = 0; n < NET_MAX_NICS; n++) {
+		char name[32];
+		net_host_ifname(name, sizeof(name), n, run->jid);
 		if (run->plan.nics[n].used)
-			json_array_append_new(links, json_sprintf("vnet%d.%d", n, run->jid));
+			json_array_append_new(links, json_string(name));
 	}
 	/* Named before they exist: a crash from here on leaves nothing teardown misses. */
 	json_object_set_new(run->rec, "host_links", links);

@@ -4,7 +4,9 @@
  * (veth on a bridge), shared-IP (ipvlan), NAT and DHCP are built by jc_net_setup. Setup
  * runs after the jail's namespaces exist and before anything runs in them; teardown runs
  * at stop, after a failed start and when stale state is cleaned, and tolerates a partial
- * setup (net.c keeps a record of what it built). */
+ * setup (net.c keeps a record of what it built). The kernel finishes it in the background
+ * (the host ends of the veths go with the jail's namespace), so a JID stays unused while
+ * interfaces named for it are left. */
 #include "net.h"
 #include "runtime_priv.h"
 
@@ -24,6 +26,11 @@ int runtime_network_files(struct jc_ctx *ctx, const struct jc_jail *jail, pid_t 
 	char root[64];
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)init_pid);
 	return jc_net_write_proxy(root, jail, err);
+}
+
+bool runtime_network_jid_busy(int jid)
+{
+	return jc_net_jid_links_exist(jid);
 }
 
 int runtime_network_teardown(struct jc_ctx *ctx, const char *name, int jid, struct jc_error *err)

@@ -352,6 +352,8 @@ int runtime_network_setup(struct jc_ctx *ctx, struct jc_jail *jail, const struct
 /* Network files in the jail's root once it is set up (proxy settings). */
 int runtime_network_files(struct jc_ctx *ctx, const struct jc_jail *jail, pid_t init_pid,
 			  struct jc_error *err);
+/* Host interfaces named for this JID still exist (a jail that stopped a moment ago). */
+bool runtime_network_jid_busy(int jid);
 /* Undo runtime_network_setup (called at stop and on failed starts; must tolerate a
  * partial setup). */
 int runtime_network_teardown(struct jc_ctx *ctx, const char *name, int jid, struct jc_error *err);

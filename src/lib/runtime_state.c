@@ -378,7 +378,7 @@ int rt_jid_allocate(struct jc_ctx *ctx, const char *name, struct rt_state *st,
 	cleanup_free char *owner = jid_owner(ctx, name);
 	for (int jid = 1; jid < 1 << 20; jid++) {
 		cleanup_free char *file = xasprintf("%s/%d", dir, jid);
-		if (jid_in_use(ctx, file, jid))
+		if (jid_in_use(ctx, file, jid) || runtime_network_jid_busy(jid))
 			continue;
 		cleanup_close int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 || write(fd, owner, strlen(owner)) < 0)

@@ -197,9 +197,14 @@ def pid_alive(pid):
         return False
 
 
+def vnet_links():
+    return [n for n in host_links() if n.startswith("vnet")]
+
+
 def assert_no_network_left(jids=()):
-    names = host_links()
-    assert not [n for n in names if n.startswith("vnet")], names
+    # stop takes the host ends down; the kernel deletes them with the jail's namespace,
+    # a moment later
+    wait_for(lambda: not vnet_links())
     assert nft_chains() == []
     assert list(RUN_DIR.glob("net/*/*.json")) == []
 
@@ -229,6 +234,28 @@ def test_vnet_jails_on_a_bridge_reach_each_other_and_the_lan(blab):
     ok("stop", "b")
     assert_no_network_left()
     assert bridge_ports("bridge0") == ["lan0"]     # the bridge and its uplink stay
+
+
+def test_a_vnet_jail_started_again_at_once_gets_free_interface_names(blab):
+    ok("create", "-r", "busybox", "-n", "r", "vnet=1", f"ip4_addr=vnet0|{LAN}.41/24",
+       "allow_raw_sockets=1")
+    ok("start", "r")
+    rec = net_record("r")
+    old = f"vnet0.{rec['jid']}"
+    # Somebody holding the jail's network namespace keeps its veth pair alive after stop.
+    held = os.open(f"/proc/{rec['init_pid']}/ns/net", os.O_RDONLY)
+    try:
+        ok("stop", "r")
+        assert "state DOWN" in sh("ip", "-o", "link", "show", old).stdout
+        ok("start", "r")
+        new = f"vnet0.{net_record('r')['jid']}"
+        assert new != old and new in bridge_ports("bridge0")
+        jsh("r", f"ping -c1 -W2 {LAN}.10")
+    finally:
+        os.close(held)
+    wait_for(lambda: old not in host_links())
+    ok("stop", "r")
+    assert_no_network_left()
 
 
 def test_ping_needs_allow_raw_sockets(blab):
