@@ -155,6 +155,8 @@ int jc_lock_file(const char *lockpath, int *out_fd, struct jc_error *err)
 
 int jc_mkdir_p(const char *path, mode_t mode, struct jc_error *err)
 {
+	if (jc_is_dir(path))   /* the usual case: one stat, not a mkdir per component */
+		return 0;
 	cleanup_free char *copy = xstrdup(path);
 	for (char *p = copy + 1; *p; p++) {
 		if (*p != '/')

@@ -348,6 +348,9 @@ static bool same_dir(const char *a, const struct stat *b)
 static void add_if_active(char ***found, const char *cand)
 {
 	/* Every command looks at every mount: one stat rules out all but pools. */
+	for (size_t i = 0; (*found)[i]; i++)
+		if (strcmp((*found)[i], cand) == 0)   /* the registry names pools as found */
+			return;
 	cleanup_free char *ioc = xasprintf("%s/iocage", cand);
 	if (!jc_is_dir(ioc))
 		return;
