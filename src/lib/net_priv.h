@@ -191,7 +191,7 @@ int nl_link_set_alias(struct nl *nl, int index, const char *alias, struct jc_err
  * it does not fit. */
 int net_host_ifname(char *out, size_t size, int n, int jid);
 /* The description jailctl gives a jail's host-side interface (as iocage's "associated with
- * jail: ..."); teardown deletes only interfaces that carry it. */
+ * jail: ..."); teardown touches only interfaces that carry it. */
 char *net_link_alias(const char *pool_id, const char *name, const char *host_ifname);
 int nl_link_del(struct nl *nl, int index, struct jc_error *err);
 /* nodad: IPv6 addresses usable at once (no duplicate address detection delay). */
