@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
+#include "fileio.h"
 #include "util.h"
 
 static bool has_option(const char *opts, const char *name)
@@ -26,39 +27,73 @@ static bool has_option(const char *opts, const char *name)
 	return false;
 }
 
+/* The next space-separated field of *p, NUL-terminated in place; NULL at the end. */
+static char *next_field(char **p)
+{
+	char *s = *p + strspn(*p, " ");
+	if (!*s) {
+		*p = s;
+		return NULL;
+	}
+	char *e = s + strcspn(s, " ");
+	*p = *e ? e + 1 : e;
+	*e = '\0';
+	return s;
+}
+
+static bool parse_devno(const char *s, dev_t *out)
+{
+	char *end;
+	unsigned long maj = strtoul(s, &end, 10);
+	if (end == s || *end != ':')
+		return false;
+	const char *m = end + 1;
+	unsigned long min = strtoul(m, &end, 10);
+	if (end == m || *end)
+		return false;
+	*out = makedev(maj, min);
+	return true;
+}
+
 bool jc_mountinfo_parse_line(char *line, struct jc_mount *m)
 {
 	/* id parent major:minor root target options [optional...] - fstype source super */
-	char *field[6], *save = NULL, *tok = strtok_r(line, " ", &save);
+	char *p = line, *field[6], *tok = NULL;
 	size_t n = 0;
-	for (; tok && n < 6; tok = strtok_r(NULL, " ", &save))
+	while (n < 6 && (tok = next_field(&p)))
 		field[n++] = tok;
-	while (tok && strcmp(tok, "-") != 0)
-		tok = strtok_r(NULL, " ", &save);
-	char *fstype = tok ? strtok_r(NULL, " ", &save) : NULL;
-	char *source = fstype ? strtok_r(NULL, " ", &save) : NULL;
-	char *super = source ? strtok_r(NULL, " ", &save) : NULL;
-	unsigned maj, min;
-	if (n < 6 || !fstype || sscanf(field[2], "%u:%u", &maj, &min) != 2)
+	while ((tok = next_field(&p)) && strcmp(tok, "-") != 0)
+		;
+	char *fstype = tok ? next_field(&p) : NULL;
+	char *source = fstype ? next_field(&p) : NULL;
+	char *super = source ? next_field(&p) : NULL;
+	dev_t devno;
+	if (n < 6 || !fstype || !parse_devno(field[2], &devno))
 		return false;
 	/* The kernel writes space, tab, newline and backslash as \ooo. */
 	jc_unescape_octal(field[4]);
 	jc_unescape_octal(fstype);
 	if (source)
 		jc_unescape_octal(source);
-	*m = (struct jc_mount){ .target = xstrdup(field[4]), .fstype = xstrdup(fstype),
-				.source = xstrdup(source ? source : ""),
-				.super_opts = xstrdup(super ? super : ""),
-				.devno = makedev(maj, min), .readonly = has_option(field[5], "ro") };
+	/* The four strings share one allocation: every command reads every mount. */
+	const char *parts[4] = { field[4], fstype, source ? source : "", super ? super : "" };
+	size_t len[4], total = 0;
+	for (size_t i = 0; i < 4; i++)
+		total += len[i] = strlen(parts[i]) + 1;
+	char *out[4], *w = xmalloc(total);
+	for (size_t i = 0; i < 4; i++) {
+		out[i] = memcpy(w, parts[i], len[i]);
+		w += len[i];
+	}
+	*m = (struct jc_mount){ .target = out[0], .fstype = out[1], .source = out[2],
+				.super_opts = out[3], .devno = devno,
+				.readonly = has_option(field[5], "ro") };
 	return true;
 }
 
 void jc_mountinfo_free_one(struct jc_mount *m)
 {
 	free(m->target);
-	free(m->fstype);
-	free(m->source);
-	free(m->super_opts);
 	*m = (struct jc_mount){ 0 };
 }
 
@@ -71,29 +106,33 @@ void jc_mountinfo_free(struct jc_mount *m)
 
 int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *err)
 {
-	size_t n = 0;
-	struct jc_mount *v = xcalloc(1, sizeof(*v));
+	*out = xcalloc(1, sizeof(**out));
+	/* Read whole, not through stdio: the kernel makes the text afresh for each read, and
+	 * stdio reads a proc file 1 KiB at a time. */
+	cleanup_free char *text = NULL;
+	struct jc_error e = { 0 };
+	int r = path ? jc_read_file(path, &text, NULL, &e) : 0;
+	if (r == -ENOENT || !path)
+		return 0;
+	if (r < 0) {
+		*err = e;
+		return r;
+	}
+	size_t lines = 1, n = 0;
+	for (const char *c = text; (c = strchr(c, '\n')); c++)
+		lines++;
+	struct jc_mount *v = xrealloc(*out, (lines + 1) * sizeof(*v));
 	*out = v;
-	FILE *f = path ? fopen(path, "re") : NULL;
-	if (!f)
-		return errno == ENOENT || !path ? 0 : jc_error_errno(err, errno, "%s", path);
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int r = 0;
-	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[len - 1] = '\0';
+	v[0].target = NULL;
+	for (char *line = text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		if (!line[0])
 			continue;
-		v = xrealloc(v, (n + 2) * sizeof(*v));
-		*out = v;
-		if (jc_mountinfo_parse_line(line, &v[n]))
-			n++;
-		else
-			r = jc_error_set(err, EINVAL, "%s: cannot parse mount table", path);
-		v[n].target = NULL;
+		if (!jc_mountinfo_parse_line(line, &v[n]))
+			return jc_error_set(err, EINVAL, "%s: cannot parse mount table", path);
+		v[++n].target = NULL;
 	}
-	fclose(f);
-	return r;
+	return 0;
 }

@@ -22,7 +22,7 @@ int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *
 /* Parses one line (no newline); false when it is not a mountinfo line. */
 bool jc_mountinfo_parse_line(char *line, struct jc_mount *m);
 void jc_mountinfo_free(struct jc_mount *m);
-/* The strings of one entry (from jc_mountinfo_parse_line). */
+/* The strings of one entry (from jc_mountinfo_parse_line; they share one allocation). */
 void jc_mountinfo_free_one(struct jc_mount *m);
 
 #endif
