@@ -6,8 +6,8 @@
  * Parent and child synchronise over a socketpair:
  *   parent → "C"  the v1 cgroups exist (made while the child creates its namespaces)
  *   child  → "U"  namespaces exist, cgroups joined (the parent now records it and plumbs
- *                 the network)
- *   parent → "G"  go on
+ *                 the network while the child builds the jail's root)
+ *   parent → "G"  the network is ready: the init may run
  *   child  → "R"  root ready, about to exec the init; then EOF once the exec happened
  *   child  → "E<message>" on any failure. */
 #include <errno.h>
@@ -99,7 +99,7 @@ static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 		_exit(125);   /* jailctl went away or failed: nobody to report to */
 	if (rt_cgroups_join_self(cg, v2_joined, err) < 0)
 		return -1;
-	if (send(sock, "U", 1, MSG_NOSIGNAL) < 0 || !child_wait(sock, 'G'))
+	if (send(sock, "U", 1, MSG_NOSIGNAL) < 0)
 		_exit(125);
 	/* Rooted at the jail's cgroup, which this process has joined. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
@@ -121,7 +121,8 @@ static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (child_setup(p, cg, v2_joined, sock, &err) < 0)
 		child_fail(sock, &err);
-	if (send(sock, "R", 1, MSG_NOSIGNAL) < 0)
+	/* Nothing of the jail runs before its network is set up. */
+	if (!child_wait(sock, 'G') || send(sock, "R", 1, MSG_NOSIGNAL) < 0)
 		_exit(125);
 	prctl(PR_SET_PDEATHSIG, 0);
 	/* The one descriptor the init keeps: where jailctl asks it to run commands. */
@@ -235,10 +236,11 @@ static int spawn_init(struct start *s, struct jc_error *err)
 		r = rt_state_save(&s->st, err);
 	if (r == 0)
 		r = runtime_network_setup(s->ctx, s->jail, &s->plan, pid, s->st.jid, err);
-	if (r == 0 && send(s->sock, "G", 1, MSG_NOSIGNAL) < 0)
-		r = jc_error_errno(err, errno, "%s: the jail's init went away", s->jail->name);
-	if (r == 0)
+	/* A child that failed meanwhile cannot take "G"; its report is read as the answer. */
+	if (r == 0) {
+		send(s->sock, "G", 1, MSG_NOSIGNAL);
 		r = expect(s, 'R', err);
+	}
 	if (r < 0)
 		return r;
 	/* EOF: the exec closed the child's end. Anything else is an error report. */
