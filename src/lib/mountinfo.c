@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "util.h"
@@ -104,26 +107,14 @@ void jc_mountinfo_free(struct jc_mount *m)
 	free(m);
 }
 
-int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *err)
+/* Parses the table's text in place. */
+static int parse_text(const char *path, char *text, struct jc_mount **out, struct jc_error *err)
 {
-	*out = xcalloc(1, sizeof(**out));
-	/* Read whole, not through stdio: the kernel makes the text afresh for each read, and
-	 * stdio reads a proc file 1 KiB at a time. */
-	cleanup_free char *text = NULL;
-	struct jc_error e = { 0 };
-	int r = path ? jc_read_file(path, &text, NULL, &e) : 0;
-	if (r == -ENOENT || !path)
-		return 0;
-	if (r < 0) {
-		*err = e;
-		return r;
-	}
 	size_t lines = 1, n = 0;
 	for (const char *c = text; (c = strchr(c, '\n')); c++)
 		lines++;
-	struct jc_mount *v = xrealloc(*out, (lines + 1) * sizeof(*v));
+	struct jc_mount *v = xcalloc(lines + 1, sizeof(*v));
 	*out = v;
-	v[0].target = NULL;
 	for (char *line = text, *next; line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -135,4 +126,134 @@ int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *
 		v[++n].target = NULL;
 	}
 	return 0;
+}
+
+int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *err)
+{
+	/* Read whole, not through stdio: the kernel makes the text afresh for each read, and
+	 * stdio reads a proc file 1 KiB at a time. */
+	cleanup_free char *text = NULL;
+	struct jc_error e = { 0 };
+	int r = path ? jc_read_file(path, &text, NULL, &e) : 0;
+	if (r == -ENOENT || !path) {
+		*out = xcalloc(1, sizeof(**out));
+		return 0;
+	}
+	if (r < 0) {
+		*out = xcalloc(1, sizeof(**out));
+		*err = e;
+		return r;
+	}
+	return parse_text(path, text, out, err);
+}
+
+/* ---- the cached table ---- */
+
+#define SELF_MOUNTINFO "/proc/self/mountinfo"
+#define CACHE_MAGIC "jailctl-mounts-1\n"
+#ifndef SYS_listmount
+#define SYS_listmount 458   /* one number on every architecture (the unified table) */
+#endif
+
+/* listmount(2)'s request (linux/mount.h, Linux 6.8), named apart from the header's. */
+struct list_request {
+	uint32_t size, spare;
+	uint64_t mnt_id, param;
+};
+
+/* The unique, never reused ids of every mount of this namespace; -1 without listmount. */
+static ssize_t list_mount_ids(uint64_t **out)
+{
+	size_t cap = 128, n = 0;
+	struct list_request req = { .size = sizeof(req), .mnt_id = ~(uint64_t)0 /* LSMT_ROOT */ };
+	uint64_t *ids = NULL;
+	for (;;) {
+		ids = xrealloc(ids, cap * sizeof(*ids));
+		long got = syscall(SYS_listmount, &req, ids + n, cap - n, 0);
+		if (got < 0) {
+			free(ids);
+			return -1;
+		}
+		n += (size_t)got;
+		if (n < cap)
+			break;
+		req.param = ids[n - 1];   /* full: go on after the last one */
+		cap *= 2;
+	}
+	*out = ids;
+	return (ssize_t)n;
+}
+
+/* What a cached copy must begin with: the boot (ids restart at every boot) and the ids. */
+static char *cache_key(const uint64_t *ids, size_t n, size_t *len)
+{
+	char boot[64] = "";
+	cleanup_free char *text = NULL;
+	if (jc_read_file("/proc/sys/kernel/random/boot_id", &text, NULL, &(struct jc_error){ 0 }) == 0)
+		snprintf(boot, sizeof(boot), "%s", text);
+	boot[strcspn(boot, "\n")] = '\0';
+	cleanup_free char *head = xasprintf(CACHE_MAGIC "%s %zu\n", boot, n);
+	size_t hlen = strlen(head);
+	*len = hlen + n * sizeof(*ids);
+	char *key = xmalloc(*len);
+	memcpy(key, head, hlen);
+	memcpy(key + hlen, ids, n * sizeof(*ids));
+	return key;
+}
+
+static size_t count_lines(const char *text)
+{
+	size_t n = 0;
+	for (const char *c = text; (c = strchr(c, '\n')); c++)
+		n++;
+	return n;
+}
+
+/* Replaces the copy, unless the table changed while it was read (then the text may belong
+ * to another set of ids) or listmount does not see what mountinfo shows. */
+static void cache_store(const char *cache, const char *key, size_t klen, const uint64_t *ids,
+			size_t n, const char *text)
+{
+	uint64_t *again = NULL;
+	ssize_t m = list_mount_ids(&again);
+	bool same = m == (ssize_t)n && memcmp(again, ids, n * sizeof(*ids)) == 0 &&
+		    count_lines(text) == n;
+	free(again);
+	if (!same)
+		return;
+	size_t tlen = strlen(text);
+	cleanup_free char *data = xmalloc(klen + tlen);
+	memcpy(data, key, klen);
+	memcpy(data + klen, text, tlen);
+	cleanup_free char *tmp = xasprintf("%s.%ld", cache, (long)getpid());
+	struct jc_error e = { 0 };
+	if (jc_write_file_unsynced(tmp, data, klen + tlen, 0644, &e) < 0 || rename(tmp, cache) < 0)
+		unlink(tmp);
+}
+
+int jc_mountinfo_read_cached(const char *path, const char *cache_dir, bool fresh,
+			     struct jc_mount **out, struct jc_error *err)
+{
+	uint64_t *ids = NULL;
+	ssize_t n = -1;
+	if (!path || !cache_dir || strcmp(path, SELF_MOUNTINFO) != 0 || (n = list_mount_ids(&ids)) < 0)
+		return jc_mountinfo_read(path, out, err);
+	size_t klen, len = 0;
+	cleanup_free char *key = cache_key(ids, (size_t)n, &klen);
+	cleanup_free char *cache = xasprintf("%s/mounts.cache", cache_dir);
+	cleanup_free char *data = NULL;
+	struct jc_error e = { 0 };
+	if (!fresh && jc_read_file(cache, &data, &len, &e) == 0 && len >= klen &&
+	    memcmp(data, key, klen) == 0) {
+		free(ids);
+		return parse_text(path, data + klen, out, err);
+	}
+	cleanup_free char *text = NULL;
+	if (jc_read_file(path, &text, NULL, &e) < 0) {
+		free(ids);
+		return jc_mountinfo_read(path, out, err);   /* its answer to a missing table */
+	}
+	cache_store(cache, key, klen, ids, (size_t)n, text);
+	free(ids);
+	return parse_text(path, text, out, err);
 }

@@ -19,6 +19,13 @@ struct jc_mount {
 /* Every mount of the table at path, in order, terminated by an entry with a NULL target.
  * A missing file is an empty table; a malformed line is an error naming the file. */
 int jc_mountinfo_read(const char *path, struct jc_mount **out, struct jc_error *err);
+/* The same for /proc/self/mountinfo, through a copy kept in cache_dir (NULL: none) and
+ * reused while the namespace's set of mounts is unchanged (listmount(2) ids: one syscall,
+ * where the kernel writes the text at ~5 us a mount). A mount moved or remounted in place
+ * keeps its id: fresh reads the table anew (and replaces the copy), and callers that need
+ * read-only flags as they are now use jc_mountinfo_read. Other paths are read directly. */
+int jc_mountinfo_read_cached(const char *path, const char *cache_dir, bool fresh,
+			     struct jc_mount **out, struct jc_error *err);
 /* Parses one line (no newline); false when it is not a mountinfo line. */
 bool jc_mountinfo_parse_line(char *line, struct jc_mount *m);
 void jc_mountinfo_free(struct jc_mount *m);

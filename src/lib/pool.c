@@ -365,10 +365,11 @@ static void add_if_active(char ***found, const char *cand)
 		jc_strv_push(found, real);
 }
 
-int jc_pool_list_active(const struct jc_ctx *ctx, char ***out, struct jc_error *err)
+static int list_active(const struct jc_ctx *ctx, bool fresh, char ***out, struct jc_error *err)
 {
 	struct jc_mount *mounts = NULL;
-	int r = jc_mountinfo_read(ctx->paths.mountinfo, &mounts, err);
+	int r = jc_mountinfo_read_cached(ctx->paths.mountinfo, ctx->paths.run_dir, fresh, &mounts,
+					 err);
 	if (r < 0) {
 		jc_mountinfo_free(mounts);
 		return r;
@@ -391,6 +392,19 @@ int jc_pool_list_active(const struct jc_ctx *ctx, char ***out, struct jc_error *
 		add_if_active(&found, ctx->paths.default_pool);
 	*out = steal_ptr(found);
 	return 0;
+}
+
+int jc_pool_list_active(const struct jc_ctx *ctx, char ***out, struct jc_error *err)
+{
+	int r = list_active(ctx, false, out, err);
+	/* The cached mount table is stale after a mount was moved (it keeps its id): one
+	 * pool found is checked on disk and right; none or several is looked at again. */
+	if (r == 0 && jc_strv_len(*out) != 1) {
+		jc_strv_free(*out);
+		*out = NULL;
+		r = list_active(ctx, true, out, err);
+	}
+	return r;
 }
 
 static void warn_low_space(const struct jc_ctx *ctx, const char *pool)

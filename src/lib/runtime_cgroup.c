@@ -87,7 +87,7 @@ static void hiers_release(struct hiers *hs)
 static int scan_hiers(const struct jc_ctx *ctx, struct hiers *hs, struct jc_error *err)
 {
 	struct jc_mount *m = NULL;
-	int r = jc_mountinfo_read(ctx->paths.mountinfo, &m, err);
+	int r = jc_mountinfo_read_cached(ctx->paths.mountinfo, ctx->paths.run_dir, false, &m, err);
 	for (size_t i = 0; r == 0 && m[i].target && hs->n < JC_ARRAY_SIZE(hs->h); i++) {
 		bool v2 = strcmp(m[i].fstype, "cgroup2") == 0;
 		if (v2 || strcmp(m[i].fstype, "cgroup") == 0)
@@ -258,7 +258,8 @@ static char *pool_blkdev(const struct jc_ctx *ctx)
 {
 	struct jc_mount *m = NULL;
 	struct jc_error ignored;
-	if (!ctx->pool || jc_mountinfo_read(ctx->paths.mountinfo, &m, &ignored) < 0) {
+	if (!ctx->pool || jc_mountinfo_read_cached(ctx->paths.mountinfo, ctx->paths.run_dir, false,
+						   &m, &ignored) < 0) {
 		jc_mountinfo_free(m);
 		return NULL;
 	}

@@ -74,6 +74,25 @@ def test_activation_is_stored_on_the_pool(pools, tmp_path):
     assert ok("get", "-p").out.strip() == str(other)
 
 
+def test_a_disk_with_an_active_pool_mounted_later_is_seen(pools):
+    """A disk moved in from another host, its pool active there: the next command sees
+    two active pools (commands reuse a copy of the mount table while no mount comes or
+    goes, and this pool is in no list of this host)."""
+    a = pools.make("ext4", name="a")
+    b = pools.make("ext4", name="b")
+    (b / "iocage").mkdir()
+    os.setxattr(b, "user.jailctl.active", b"yes")
+    sh("umount", b)
+    ok("activate", a)
+    assert ok("get", "-p").out.strip() == str(a)
+    sh("mount", "-o", "loop", pools.tmp / "b.img", b)
+    r = fails("get", "-p")
+    assert "several pools are active" in r.err and str(a) in r.err and str(b) in r.err
+    ok("activate", a)
+    assert ok("get", "-p").out.strip() == str(a)
+    assert not is_active(b)
+
+
 def test_deactivate(pools):
     pool = pools.make("ext4")
     ok("activate", pool)

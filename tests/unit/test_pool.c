@@ -510,6 +510,106 @@ static void test_mountinfo_file(void **state)
 	jc_mountinfo_free(m);
 }
 
+/* ---- the cached mount table ---- */
+
+static size_t mount_count(const struct jc_mount *m)
+{
+	size_t n = 0;
+	while (m[n].target)
+		n++;
+	return n;
+}
+
+static bool has_target(const struct jc_mount *m, const char *target)
+{
+	for (size_t i = 0; m[i].target; i++)
+		if (strcmp(m[i].target, target) == 0)
+			return true;
+	return false;
+}
+
+/* Replaces the mount text of the cached copy, keeping what identifies the table. */
+static void edit_copy(const char *cache, const char *text)
+{
+	struct jc_error err = { 0 };
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(jc_read_file(cache, &data, &len, &err), 0);
+	char *second = strchr(data, '\n') + 1;   /* "BOOT_ID COUNT\n", then COUNT ids */
+	char *end = strchr(second, '\n');
+	size_t n = strtoul(strrchr(second, ' ') + 1, NULL, 10);
+	size_t klen = (size_t)(end + 1 - data) + n * sizeof(uint64_t);
+	assert_true(klen <= len);
+	cleanup_free char *out = xmalloc(klen + strlen(text));
+	memcpy(out, data, klen);
+	memcpy(out + klen, text, strlen(text));
+	assert_int_equal(jc_write_file_atomic(cache, out, klen + strlen(text), 0644, &err), 0);
+}
+
+static struct jc_mount *read_cached(struct fixture *fx, const char *path, bool fresh)
+{
+	struct jc_error err = { 0 };
+	struct jc_mount *m = NULL;
+	assert_int_equal(jc_mountinfo_read_cached(path, fx->ctx.paths.run_dir, fresh, &m, &err), 0);
+	return m;
+}
+
+static void test_mountinfo_cache(void **state)
+{
+	struct fixture *fx = *state;
+	const char *self = "/proc/self/mountinfo";
+	const char *copied = "1 0 8:1 / /from-the-copy rw - ext4 /dev/sda1 rw\n";
+	free(mkdirs(fx, "run"));
+	cleanup_free char *cache = fp(fx, "run/mounts.cache");
+	/* A table other than this process's own is read as it is, never copied. */
+	put(fx->ctx.paths.mountinfo, "1 0 8:1 / /fixture rw - ext4 /dev/sda1 rw\n");
+	struct jc_mount *m = read_cached(fx, fx->ctx.paths.mountinfo, false);
+	assert_string_equal(m[0].target, "/fixture");
+	jc_mountinfo_free(m);
+	assert_false(jc_path_exists(cache));
+
+	struct jc_error err = { 0 };
+	struct jc_mount *direct = NULL;
+	assert_int_equal(jc_mountinfo_read(self, &direct, &err), 0);
+	m = read_cached(fx, self, false);
+	assert_int_equal(mount_count(m), mount_count(direct));
+	for (size_t i = 0; direct[i].target; i++)
+		assert_string_equal(m[i].target, direct[i].target);
+	jc_mountinfo_free(m);
+	jc_mountinfo_free(direct);
+	if (!jc_path_exists(cache))
+		skip();   /* a kernel without listmount(2) (before 6.8): nothing is copied */
+
+	/* While the mounts stay, the copy is what is read... */
+	edit_copy(cache, copied);
+	m = read_cached(fx, self, false);
+	assert_string_equal(m[0].target, "/from-the-copy");
+	jc_mountinfo_free(m);
+	/* ...unless asked for a fresh one, which replaces it. */
+	m = read_cached(fx, self, true);
+	assert_false(has_target(m, "/from-the-copy"));
+	jc_mountinfo_free(m);
+	m = read_cached(fx, self, false);
+	assert_false(has_target(m, "/from-the-copy"));
+	jc_mountinfo_free(m);
+
+	/* A copy made for other mounts (or another boot) is not used. */
+	put(cache, "jailctl-mounts-1\nanother-boot 0\n1 0 8:1 / /stale rw - ext4 /dev/sda1 rw\n");
+	m = read_cached(fx, self, false);
+	assert_false(has_target(m, "/stale"));
+	jc_mountinfo_free(m);
+	if (!can_mount)
+		return;
+	/* A mount that comes makes the copy stale. */
+	edit_copy(cache, copied);
+	cleanup_free char *small = mkdirs(fx, "small");
+	assert_int_equal(mount("tmpfs", small, "tmpfs", 0, "size=1m"), 0);
+	m = read_cached(fx, self, false);
+	assert_true(has_target(m, small));
+	assert_false(has_target(m, "/from-the-copy"));
+	jc_mountinfo_free(m);
+}
+
 int main(void)
 {
 	can_mount = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
@@ -523,6 +623,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_active_mountinfo, setup, teardown),
 		cmocka_unit_test(test_mountinfo_lines),
 		cmocka_unit_test_setup_teardown(test_mountinfo_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mountinfo_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_auto_mnt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_default_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_tree_storage, setup, teardown),
