@@ -1,7 +1,7 @@
 #ifndef JAILCTL_INIT_PROTO_H
 #define JAILCTL_INIT_PROTO_H
 
-/* jailctl ↔ jailctl-init: running a command in a jail by asking its init to fork it.
+/* jailctl ↔ jailctl-init: running a command in a jail by asking its init to start it.
  * The init's child already is in every namespace and cgroup of the jail, under its
  * seccomp filter, capabilities and rlimits, so nothing has to be joined or dropped.
  *
@@ -9,7 +9,8 @@
  * <run_dir>/<pool id>/<NAME>.sock (root's own directory) and handed to the init as fd
  * argv[1]. Messages:
  *   jailctl → init  struct init_request + strings, with SCM_RIGHTS stdin/stdout/stderr
- *   init → jailctl  'P' with SCM_RIGHTS a pidfd of the command (signals, timeouts)
+ *   init → jailctl  'P' with SCM_RIGHTS a pidfd of the command, once it runs (signals,
+ *                   timeouts)
  *   child → jailctl 'E' + text: the command could not be started (before exit 127)
  *   init → jailctl  'S' + int wait status, once the command has been reaped; then EOF */
 #include <stdint.h>

@@ -3,19 +3,36 @@
 #include "jail_user.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define JAIL_PATH "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
 
+/* A regular file only, opened without blocking: the init's child reads these before it
+ * executes the command, with the init waiting for it, and the jail's root could have made
+ * them FIFOs. */
+static FILE *open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "re") : NULL;
+	if (!f)
+		close(fd);
+	return f;
+}
+
 static bool find_passwd(const char *want, struct jail_user *u)
 {
-	FILE *f = fopen("/etc/passwd", "re");
+	FILE *f = open_regular("/etc/passwd");
 	struct passwd *pw;
 	bool found = false;
 	while (f && !found && (pw = fgetpwent(f))) {
@@ -34,7 +51,7 @@ static bool find_passwd(const char *want, struct jail_user *u)
 
 static void add_groups(struct jail_user *u)
 {
-	FILE *f = fopen("/etc/group", "re");
+	FILE *f = open_regular("/etc/group");
 	struct group *gr;
 	while (f && u->ngroups < JAIL_USER_MAX_GROUPS && (gr = fgetgrent(f))) {
 		for (char **m = gr->gr_mem; m && *m; m++) {
@@ -68,16 +85,32 @@ int jail_user_switch(const struct jail_user *u)
 	return 0;
 }
 
+void jail_user_env_build(const struct jail_user *u, const char *term, struct jail_user_env *e)
+{
+	const char *const vars[][2] = {
+		{ "PATH", JAIL_PATH }, { "HOME", u->home }, { "USER", u->name },
+		{ "LOGNAME", u->name }, { "SHELL", u->shell }, { "TERM", term },
+	};
+	size_t n = 0, used = 0;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		size_t room = sizeof(e->store) - used;
+		int len = vars[i][1] ? snprintf(e->store + used, room, "%s=%s", vars[i][0], vars[i][1]) : -1;
+		if (len < 0 || (size_t)len >= room)
+			continue;
+		e->envp[n++] = e->store + used;
+		used += (size_t)len + 1;
+	}
+	e->envp[n] = NULL;
+}
+
 void jail_user_clean_env(const struct jail_user *u, const char *term)
 {
-	char *t = term ? strdup(term) : NULL;
+	/* Kept: putenv makes the strings themselves the environment. */
+	struct jail_user_env *e = malloc(sizeof(*e));
+	if (!e)
+		abort();
+	jail_user_env_build(u, term, e);
 	clearenv();
-	setenv("PATH", JAIL_PATH, 1);
-	setenv("HOME", u->home, 1);
-	setenv("USER", u->name, 1);
-	setenv("LOGNAME", u->name, 1);
-	setenv("SHELL", u->shell, 1);
-	if (t)
-		setenv("TERM", t, 1);
-	free(t);
+	for (size_t i = 0; e->envp[i]; i++)
+		putenv(e->envp[i]);
 }

@@ -1,5 +1,5 @@
 /* Running a command in a jail through its jailctl-init (src/lib/init_proto.h): the init
- * forks it inside the jail, so this process joins no namespace or cgroup and drops
+ * starts it inside the jail, so this process joins no namespace or cgroup and drops
  * nothing; it sends the command with its stdio and waits for the exit status. The setns
  * path in runtime_exec.c remains for inits that take no requests. */
 #include <errno.h>
@@ -143,16 +143,26 @@ static int send_request(int sock, const struct rt_exec_opts *o)
 
 struct job {
 	int sock, pidfd, sigfd;
+	sigset_t early;   /* signals that came before the command's pidfd */
 	bool have_status, failed;
 	int wait_status;
 	char msg[JC_ERROR_MSG_MAX];
 };
 
+static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+
+/* The init sends the pidfd once the command runs, which may be after a ^C: that one is
+ * passed on now. */
 static void take_pidfd(struct job *j, struct msghdr *msg)
 {
 	struct cmsghdr *c = CMSG_FIRSTHDR(msg);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && j->pidfd < 0)
-		memcpy(&j->pidfd, CMSG_DATA(c), sizeof(int));
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || j->pidfd >= 0)
+		return;
+	memcpy(&j->pidfd, CMSG_DATA(c), sizeof(int));
+	for (size_t i = 0; i < JC_ARRAY_SIZE(forwarded); i++)
+		if (sigismember(&j->early, forwarded[i]) == 1)
+			pidfd_send_signal(j->pidfd, forwarded[i], NULL, 0);
+	sigemptyset(&j->early);
 }
 
 /* One message from the init or the command; false at EOF. */
@@ -189,9 +199,12 @@ static bool read_message(struct job *j)
 static void forward_signal(struct job *j)
 {
 	struct signalfd_siginfo si;
-	while (read(j->sigfd, &si, sizeof(si)) == sizeof(si))
+	while (read(j->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (j->pidfd >= 0)
 			pidfd_send_signal(j->pidfd, (int)si.ssi_signo, NULL, 0);
+		else
+			sigaddset(&j->early, (int)si.ssi_signo);
+	}
 }
 
 /* Until the init closes the connection; 0, or -ETIMEDOUT once the command was killed. */
@@ -226,10 +239,8 @@ static int open_sigfd(sigset_t *old)
 {
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	for (size_t i = 0; i < JC_ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &set, old);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
@@ -252,6 +263,7 @@ int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long t
 		 bool forward_signals, int *status, struct jc_error *err)
 {
 	struct job j = { .sock = connect_init(st), .pidfd = -1, .sigfd = -1 };
+	sigemptyset(&j.early);
 	if (j.sock < 0)
 		return 1;   /* no socket, or an init that does not listen: the setns path */
 	int r = send_request(j.sock, o);

@@ -119,6 +119,18 @@ def test_exec_status_stdin_and_user(web):
     assert "HOME=/root" in env and "USER=root" in env
 
 
+def test_exec_in_a_jail_whose_passwd_is_a_fifo(web):
+    """The init's child reads the jail's /etc/passwd before it runs the command, the init
+    waiting for it: a FIFO there (the jail's root can make one) must not stall either."""
+    ok("start", "web")
+    ok("exec", "web", "sh", "-c", "rm /etc/passwd /etc/group && mkfifo /etc/passwd /etc/group")
+    assert in_jail("sh", "-c", "echo ran").out == "ran\n"   # root needs no passwd entry
+    r = fails("exec", "-U", "nobody", "web", "true")
+    assert "nobody" in r.err
+    assert in_jail("true").rc == 0   # the init still takes requests
+    ok("stop", "web")
+
+
 def test_exec_runs_through_the_init_and_gets_the_terminal_signals(web):
     """exec asks the jail's init to fork the command, so the command is not in jailctl's
     process group: ^C (SIGINT to jailctl) must still reach it."""

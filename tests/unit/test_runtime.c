@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "jail_user.h"
 #include "runtime_priv.h"
 #include "util.h"
 
@@ -477,6 +478,31 @@ static void test_ctx_reaps_background_children(void **state)
 	assert_int_equal(waitpid(later, NULL, WNOHANG), -1);
 }
 
+/* exec_clean's environment, built without allocating for the init's child. */
+static void test_clean_env(void **state)
+{
+	(void)state;
+	struct jail_user u = { .uid = 33, .gid = 33, .name = "www-data", .home = "/srv/www",
+			       .shell = "/usr/sbin/nologin" };
+	struct jail_user_env e;
+	jail_user_env_build(&u, "xterm", &e);
+	const char *want[] = { "PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin",
+			       "HOME=/srv/www", "USER=www-data", "LOGNAME=www-data",
+			       "SHELL=/usr/sbin/nologin", "TERM=xterm", NULL };
+	for (size_t i = 0; want[i]; i++)
+		assert_string_equal(e.envp[i], want[i]);
+	assert_null(e.envp[6]);
+	/* No TERM: five; a TERM too long for the space left: left out, the rest intact. */
+	jail_user_env_build(&u, NULL, &e);
+	assert_null(e.envp[5]);
+	cleanup_free char *huge = xmalloc(JAIL_USER_ENV_BYTES);
+	memset(huge, 'x', JAIL_USER_ENV_BYTES - 1);
+	huge[JAIL_USER_ENV_BYTES - 1] = '\0';
+	jail_user_env_build(&u, huge, &e);
+	assert_string_equal(e.envp[4], "SHELL=/usr/sbin/nologin");
+	assert_null(e.envp[5]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_trim_v1),
 		cmocka_unit_test(test_trim_v2),
 		cmocka_unit_test(test_ctx_reaps_background_children),
+		cmocka_unit_test(test_clean_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
