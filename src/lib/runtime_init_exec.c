@@ -220,9 +220,11 @@ static int wait_job(struct job *j, long timeout_s)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0) {
-			/* The init reaps the killed command and then reports as usual. */
-			if (j->pidfd >= 0)
-				pidfd_send_signal(j->pidfd, SIGKILL, NULL, 0);
+			/* Nothing started yet (an init that does not answer): nothing to kill or
+			 * wait for. Else the init reaps the killed command and reports as usual. */
+			if (j->pidfd < 0)
+				return -ETIMEDOUT;
+			pidfd_send_signal(j->pidfd, SIGKILL, NULL, 0);
 			timed_out = true;
 			continue;
 		}

@@ -7,6 +7,7 @@ import pty
 import re
 import select
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -129,6 +130,25 @@ def test_exec_in_a_jail_whose_passwd_is_a_fifo(web):
     assert "nobody" in r.err
     assert in_jail("true").rc == 0   # the init still takes requests
     ok("stop", "web")
+
+
+def test_stop_when_the_init_takes_requests_but_never_answers(web):
+    """exec_stop gives up after exec_timeout when the init never starts it (here a socket
+    nobody serves stands in for a wedged init), and the jail still stops."""
+    ok("set", "exec_timeout=2", "web")
+    ok("start", "web")
+    (path,) = glob.glob(str(RUN_DIR / "*" / "web.sock"))
+    os.unlink(path)
+    mute = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        mute.bind(path)
+        mute.listen(4)
+        r = ok("stop", "web")
+    finally:
+        mute.close()
+    assert "exec_stop timed out after 2 seconds" in r.err
+    assert "Removing jail process OK" in r.out
+    assert state() is None
 
 
 def test_exec_runs_through_the_init_and_gets_the_terminal_signals(web):
