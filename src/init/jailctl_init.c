@@ -85,8 +85,8 @@ struct spawn {
 
 /* The command's side: a child that shares the init's memory (CLONE_VM | CLONE_VFORK: no
  * page tables to copy, a fork costs 3 times as much on a VM) on a stack of its own, with
- * the init waiting until it executes the command or exits. So it never allocates memory
- * the init would keep, and nothing here may block for long. */
+ * the init waiting until it executes the command or exits. What it allocates stays in the
+ * init (so the environment is built on its stack), and nothing here may block for long. */
 static int run_child(void *arg)
 {
 	const struct spawn *s = arg;
