@@ -184,3 +184,11 @@ bool jc_is_dir(const char *path)
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+void jc_boot_id(char out[40])
+{
+	cleanup_free char *text = NULL;
+	out[0] = '\0';
+	if (jc_read_file("/proc/sys/kernel/random/boot_id", &text, NULL, &(struct jc_error){ 0 }) == 0)
+		snprintf(out, 40, "%s", jc_strstrip(text));
+}

@@ -107,13 +107,20 @@ void jc_mountinfo_free(struct jc_mount *m)
 	free(m);
 }
 
+static size_t count_lines(const char *text)
+{
+	size_t n = 0;
+	for (const char *c = text; (c = strchr(c, '\n')); c++)
+		n++;
+	return n;
+}
+
 /* Parses the table's text in place. */
 static int parse_text(const char *path, char *text, struct jc_mount **out, struct jc_error *err)
 {
-	size_t lines = 1, n = 0;
-	for (const char *c = text; (c = strchr(c, '\n')); c++)
-		lines++;
-	struct jc_mount *v = xcalloc(lines + 1, sizeof(*v));
+	size_t n = 0;
+	/* A last line without its newline, and the terminating entry. */
+	struct jc_mount *v = xcalloc(count_lines(text) + 2, sizeof(*v));
 	*out = v;
 	for (char *line = text, *next; line; line = next) {
 		next = strchr(line, '\n');
@@ -187,11 +194,8 @@ static ssize_t list_mount_ids(uint64_t **out)
 /* What a cached copy must begin with: the boot (ids restart at every boot) and the ids. */
 static char *cache_key(const uint64_t *ids, size_t n, size_t *len)
 {
-	char boot[64] = "";
-	cleanup_free char *text = NULL;
-	if (jc_read_file("/proc/sys/kernel/random/boot_id", &text, NULL, &(struct jc_error){ 0 }) == 0)
-		snprintf(boot, sizeof(boot), "%s", text);
-	boot[strcspn(boot, "\n")] = '\0';
+	char boot[40];
+	jc_boot_id(boot);
 	cleanup_free char *head = xasprintf(CACHE_MAGIC "%s %zu\n", boot, n);
 	size_t hlen = strlen(head);
 	*len = hlen + n * sizeof(*ids);
@@ -199,14 +203,6 @@ static char *cache_key(const uint64_t *ids, size_t n, size_t *len)
 	memcpy(key, head, hlen);
 	memcpy(key + hlen, ids, n * sizeof(*ids));
 	return key;
-}
-
-static size_t count_lines(const char *text)
-{
-	size_t n = 0;
-	for (const char *c = text; (c = strchr(c, '\n')); c++)
-		n++;
-	return n;
 }
 
 /* Replaces the copy, unless the table changed while it was read (then the text may belong

@@ -230,9 +230,6 @@ struct rt_state {
 	char boot_id[40];               /* this boot's, named by every save; "": read it then */
 };
 
-/* The host's current boot id (/proc/sys/kernel/random/boot_id), "" if unreadable. */
-void rt_boot_id(char out[40]);
-
 void rt_state_release(struct rt_state *st);
 char *rt_state_path(const struct jc_ctx *ctx, const char *name);
 /* -ENOENT when there is no record. */

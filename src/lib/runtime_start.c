@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "net.h"
 #include "runtime_priv.h"
 #include "util.h"
@@ -382,7 +383,7 @@ static int run_start(struct start *s, struct jc_error *err)
 	s->st.root = xstrdup(jail->root);
 	s->st.starter_pid = getpid();
 	s->st.starter_start = rt_pid_start_time(getpid());
-	rt_boot_id(s->st.boot_id);   /* once: the record is saved four times */
+	jc_boot_id(s->st.boot_id);   /* once: the record is saved four times */
 	s->st.caps_keep = s->plan.caps_keep;
 	s->st.seccomp = s->plan.seccomp;
 	memcpy(s->st.rlimits, s->plan.limits.rlimits, sizeof(s->st.rlimits));

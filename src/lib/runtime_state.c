@@ -135,16 +135,6 @@ int rt_pidfd_checked(pid_t pid, unsigned long long start)
 
 /* ---- the state file ---- */
 
-/* Pids and start times repeat from one boot to the next (a boot that starts the same
- * services starts them at the same tick), so a record also names its boot. */
-void rt_boot_id(char out[40])
-{
-	cleanup_free char *text = NULL;
-	out[0] = '\0';
-	if (rt_read_text("/proc/sys/kernel/random/boot_id", &text) == 0)
-		snprintf(out, 40, "%s", jc_strstrip(text));
-}
-
 static json_t *cgroups_json(const struct rt_cgroups *cg)
 {
 	json_t *arr = json_array();
@@ -163,13 +153,15 @@ static json_t *rlimits_json(const struct rt_state *st)
 	return arr;
 }
 
+/* Pids and start times repeat from one boot to the next (a boot that starts the same
+ * services starts them at the same tick), so a record also names its boot. */
 int rt_state_save(const struct rt_state *st, struct jc_error *err)
 {
 	char boot[40];
 	if (st->boot_id[0])
 		memcpy(boot, st->boot_id, sizeof(boot));
 	else
-		rt_boot_id(boot);
+		jc_boot_id(boot);
 	json_t *o = json_pack("{s:s, s:i, s:b, s:I, s:I, s:I, s:I, s:s, s:o, s:I, s:i, s:o, s:s}",
 			      "boot_id", boot, "jid", st->jid, "running", st->running,
 			      "init_pid", (json_int_t)st->init_pid,
@@ -295,7 +287,7 @@ int rt_state_load(const char *path, struct rt_state *out, struct jc_error *err)
 	out->init_start = get_u64(o, "init_start");
 	out->starter_pid = (pid_t)get_u64(o, "starter_pid");
 	out->starter_start = get_u64(o, "starter_start");
-	rt_boot_id(out->boot_id);
+	jc_boot_id(out->boot_id);
 	out->other_boot = !jc_streq(json_string_value(json_object_get(o, "boot_id")), out->boot_id);
 	const char *root = json_string_value(json_object_get(o, "root"));
 	out->root = xstrdup(root ? root : "");
@@ -513,7 +505,7 @@ struct jc_run_probe *jc_run_probe_new(struct jc_ctx *ctx)
 	cleanup_free char *dir = xasprintf("%s/%s", ctx->paths.run_dir, ctx->pool_id);
 	p->dir = opendir(dir);
 	p->names = record_names(p->dir, &p->n);
-	rt_boot_id(p->boot);
+	jc_boot_id(p->boot);
 	return p;
 }
 
