@@ -281,36 +281,68 @@ int rt_run_hook(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
 	return check_status(jail, key, r, timeout_s, status, err);
 }
 
-int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
-		   int init_pidfd, const char *key, int log_fd, long timeout_s,
-		   struct jc_error *err)
+int rt_job_send(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
+		const char *key, int log_fd, struct rt_job *job, struct jc_error *err)
 {
+	*job = (struct rt_job){ .key = key, .null_fd = -1, .sock = -1 };
 	cleanup_free char *cmd = jc_jail_get(jail, key);
 	if (is_trivial(cmd))
 		return 0;
 	jc_debug(ctx, "%s: %s: %s", jail->name, key, cmd);
 	/* iocage splits exec_start/exec_stop on blanks; no shell is involved. */
-	cleanup_strv char **argv = jc_strsplit(cmd, " \t");
-	cleanup_free char *user = jc_jail_get(jail, "exec_jail_user");
-	cleanup_close int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	struct rt_exec_opts o = {
-		.user = user && *user ? user : NULL, .argv = argv, .in_fd = null,
-		.out_fd = log_fd, .err_fd = log_fd, .tty_fd = -1,
+	job->argv = jc_strsplit(cmd, " \t");
+	job->user = jc_jail_get(jail, "exec_jail_user");
+	job->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	job->opts = (struct rt_exec_opts){
+		.user = job->user && *job->user ? job->user : NULL, .argv = job->argv,
+		.in_fd = job->null_fd, .out_fd = log_fd, .err_fd = log_fd, .tty_fd = -1,
 		.clean_env = jc_jail_get_bool(jail, "exec_clean"),
 	};
-	int status = 0;
-	int r = rt_init_exec(st, &o, timeout_s, false, &status, err);
-	if (r == 1) {
+	int r = rt_init_exec_send(st, &job->opts, &job->sock, err);
+	return r < 0 ? jc_error_wrap(err, "%s: %s", jail->name, key) : 0;
+}
+
+int rt_job_finish(const struct jc_jail *jail, const struct rt_state *st, int init_pidfd,
+		  long timeout_s, struct rt_job *job, struct jc_error *err)
+{
+	if (!job->argv)
+		return 0;
+	int status = 0, r;
+	if (job->sock >= 0) {
+		r = rt_init_exec_wait(steal_fd(job->sock), timeout_s, false, &status, err);
+		if (r < 0 && r != -ETIMEDOUT)
+			return jc_error_wrap(err, "%s: %s", jail->name, job->key);
+	} else {
 		pid_t pid;
-		r = rt_exec_spawn(st, init_pidfd, &o, &pid, err);
-		if (r == 0)
-			r = rt_wait_child(pid, timeout_s, false, &status);
-		else
-			return jc_error_wrap(err, "%s: %s", jail->name, key);
-	} else if (r < 0 && r != -ETIMEDOUT) {
-		return jc_error_wrap(err, "%s: %s", jail->name, key);
+		r = rt_exec_spawn(st, init_pidfd, &job->opts, &pid, err);
+		if (r < 0)
+			return jc_error_wrap(err, "%s: %s", jail->name, job->key);
+		r = rt_wait_child(pid, timeout_s, false, &status);
 	}
-	return check_status(jail, key, r, timeout_s, status, err);
+	return check_status(jail, job->key, r, timeout_s, status, err);
+}
+
+void rt_job_release(struct rt_job *job)
+{
+	jc_strv_free(job->argv);
+	free(job->user);
+	if (job->null_fd >= 0)
+		close(job->null_fd);
+	if (job->sock >= 0)
+		close(job->sock);
+	*job = (struct rt_job){ .null_fd = -1, .sock = -1 };
+}
+
+int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
+		   int init_pidfd, const char *key, int log_fd, long timeout_s,
+		   struct jc_error *err)
+{
+	struct rt_job job;
+	int r = rt_job_send(ctx, jail, st, key, log_fd, &job, err);
+	if (r == 0)
+		r = rt_job_finish(jail, st, init_pidfd, timeout_s, &job, err);
+	rt_job_release(&job);
+	return r;
 }
 
 int rt_open_console_log(const struct jc_ctx *ctx, const char *name, int *out_fd,

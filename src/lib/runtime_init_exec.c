@@ -261,28 +261,39 @@ static int connect_init(const struct rt_state *st)
 	return fd;
 }
 
-int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long timeout_s,
-		 bool forward_signals, int *status, struct jc_error *err)
+int rt_init_exec_send(const struct rt_state *st, const struct rt_exec_opts *o, int *out_sock,
+		      struct jc_error *err)
 {
-	struct job j = { .sock = connect_init(st), .pidfd = -1, .sigfd = -1 };
-	sigemptyset(&j.early);
-	if (j.sock < 0)
+	*out_sock = -1;
+	int sock = connect_init(st);
+	if (sock < 0)
 		return 1;   /* no socket, or an init that does not listen: the setns path */
-	int r = send_request(j.sock, o);
+	int r = send_request(sock, o);
+	if (r != 0) {
+		close(sock);
+		return r == 1 ? 1 : jc_error_errno(err, -r, "cannot reach the jail's init");
+	}
+	*out_sock = sock;
+	return 0;
+}
+
+int rt_init_exec_wait(int sock, long timeout_s, bool forward_signals, int *status,
+		      struct jc_error *err)
+{
+	struct job j = { .sock = sock, .pidfd = -1, .sigfd = -1 };
+	sigemptyset(&j.early);
 	sigset_t old;
-	bool masked = r == 0 && forward_signals;
-	if (masked)
+	if (forward_signals)
 		j.sigfd = open_sigfd(&old);
-	if (r == 0)
-		r = wait_job(&j, timeout_s);
+	int r = wait_job(&j, timeout_s);
 	if (j.sigfd >= 0)
 		close(j.sigfd);
-	if (masked)
+	if (forward_signals)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	close(j.sock);
 	if (j.pidfd >= 0)
 		close(j.pidfd);
-	if (r == 1 || r == -ETIMEDOUT)
+	if (r == -ETIMEDOUT)
 		return r;
 	if (r < 0)
 		return jc_error_errno(err, -r, "cannot reach the jail's init");
@@ -292,4 +303,12 @@ int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long t
 		return jc_error_set(err, EPIPE, "the jail's init went away");
 	*status = rt_decode_status(j.wait_status);
 	return 0;
+}
+
+int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long timeout_s,
+		 bool forward_signals, int *status, struct jc_error *err)
+{
+	int sock;
+	int r = rt_init_exec_send(st, o, &sock, err);
+	return r != 0 ? r : rt_init_exec_wait(sock, timeout_s, forward_signals, status, err);
 }

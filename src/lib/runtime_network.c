@@ -17,17 +17,6 @@ int runtime_network_setup(struct jc_ctx *ctx, struct jc_jail *jail, const struct
 	return jc_net_setup(ctx, jail, jid, init_pid, err);
 }
 
-int runtime_network_files(struct jc_ctx *ctx, const struct jc_jail *jail, pid_t init_pid,
-			  struct jc_error *err)
-{
-	(void)ctx;
-	/* The root as the jail's init sees it: on the dir back end it is mounted only in the
-	 * jail's mount namespace. */
-	char root[64];
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)init_pid);
-	return jc_net_write_proxy(root, jail, err);
-}
-
 bool runtime_network_jid_busy(int jid)
 {
 	return jc_net_jid_links_exist(jid);

@@ -290,6 +290,13 @@ int rt_decode_status(int ws);
  * 128 + signal); 1 when the init takes no requests (use rt_exec_spawn); <0 on error. */
 int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long timeout_s,
 		 bool forward_signals, int *status, struct jc_error *err);
+/* rt_init_exec in two halves. The send needs no running init: a request waits in the
+ * listening socket until the init takes it. 0 with *sock; 1 as above. */
+int rt_init_exec_send(const struct rt_state *st, const struct rt_exec_opts *o, int *sock,
+		      struct jc_error *err);
+/* Waits for the command sent on sock, and closes it. */
+int rt_init_exec_wait(int sock, long timeout_s, bool forward_signals, int *status,
+		      struct jc_error *err);
 /* The init's request socket beside the state record: bound and listening (-1 when it
  * cannot be), and removed. */
 char *rt_init_socket_path(const struct rt_state *st);
@@ -309,6 +316,22 @@ int rt_run_hook(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
 int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
 		   int init_pidfd, const char *key, int log_fd, long timeout_s,
 		   struct jc_error *err);
+/* The same in two halves, so that start can hand exec_start to its init before the init
+ * runs (rt_init_exec_send) and wait for it later. A job with no argv has nothing to run
+ * (a trivial command); one with no socket runs through rt_exec_spawn at the finish. */
+struct rt_job {
+	const char *key;
+	char **argv;
+	char *user;
+	int null_fd;
+	int sock;
+	struct rt_exec_opts opts;
+};
+int rt_job_send(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
+		const char *key, int log_fd, struct rt_job *job, struct jc_error *err);
+int rt_job_finish(const struct jc_jail *jail, const struct rt_state *st, int init_pidfd,
+		  long timeout_s, struct rt_job *job, struct jc_error *err);
+void rt_job_release(struct rt_job *job);
 /* <iocroot>/log/NAME-console.log opened for appending. */
 int rt_open_console_log(const struct jc_ctx *ctx, const char *name, int *out_fd,
 			struct jc_error *err);
@@ -350,9 +373,6 @@ int rt_loopback_up(struct jc_error *err);
  * shared-IP, NAT and DHCP (jc_net_setup; may save generated MACs into jail's config). */
 int runtime_network_setup(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_plan *plan,
 			  pid_t init_pid, int jid, struct jc_error *err);
-/* Network files in the jail's root once it is set up (proxy settings). */
-int runtime_network_files(struct jc_ctx *ctx, const struct jc_jail *jail, pid_t init_pid,
-			  struct jc_error *err);
 /* Host interfaces named for this JID still exist (a jail that stopped a moment ago). */
 bool runtime_network_jid_busy(int jid);
 /* Undo runtime_network_setup (called at stop and on failed starts; must tolerate a

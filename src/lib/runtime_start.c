@@ -7,8 +7,10 @@
  *   parent → "C"  the v1 cgroups exist (made while the child creates its namespaces)
  *   child  → "U"  namespaces exist, cgroups joined (the parent now records it and plumbs
  *                 the network while the child builds the jail's root)
- *   parent → "G"  the network is ready: the init may run
- *   child  → "R"  root ready, about to exec the init; then EOF once the exec happened
+ *   parent → "G"  the network is ready (and exec_start is queued in the init's request
+ *                 socket): the init may run
+ *   child  → "R"  root and its files ready, about to exec the init; then EOF once the
+ *                 exec happened
  *   child  → "E<message>" on any failure. */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +46,7 @@ struct start {
 	int sock;          /* parent's end */
 	int init_pidfd;
 	int listen_fd;     /* the init's request socket, until it is handed over */
+	struct rt_job exec_start;   /* sent before the init runs, waited for once it does */
 	bool state_saved;
 };
 
@@ -89,8 +92,8 @@ static int child_finish(const struct rt_plan *p, struct jc_error *err)
 	return 0;
 }
 
-static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
-		       int sock, struct jc_error *err)
+static int child_setup(const struct jc_jail *jail, const struct rt_plan *p,
+		       const struct rt_cgroups *cg, bool v2_joined, int sock, struct jc_error *err)
 {
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | p->ns_flags) < 0)
 		return jc_error_errno(err, errno, "cannot create namespaces");
@@ -108,19 +111,24 @@ static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 	umask(0);   /* device nodes and /dev/shm get exactly the modes asked for */
 	int r = rt_setup_root(p, err);
 	umask(022);
+	/* Here rather than in the parent: exec_start, already queued for the init, may
+	 * run as soon as the init does, and needs these files. */
+	if (r == 0)
+		r = jc_net_write_proxy("/", jail, err);
 	if (r < 0)
 		return r;
 	rt_lower_rlimits(p->limits.rlimits, p->limits.nrlimits);
 	return child_finish(p, err);
 }
 
-static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
-		       int sock, int init_fd, int listen_fd)
+static void child_main(const struct jc_jail *jail, const struct rt_plan *p,
+		       const struct rt_cgroups *cg, bool v2_joined, int sock, int init_fd,
+		       int listen_fd)
 {
 	struct jc_error err = { 0 };
 	/* Until the init runs, the child must not outlive a killed jailctl. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (child_setup(p, cg, v2_joined, sock, &err) < 0)
+	if (child_setup(jail, p, cg, v2_joined, sock, &err) < 0)
 		child_fail(sock, &err);
 	/* Nothing of the jail runs before its network is set up. */
 	if (!child_wait(sock, 'G') || send(sock, "R", 1, MSG_NOSIGNAL) < 0)
@@ -201,7 +209,7 @@ static int fork_init(struct start *s, int init_fd, pid_t *out, struct jc_error *
 	pid_t pid = rt_fork_into_cgroup(&s->st.cg, CLONE_NEWPID, &s->init_pidfd, &v2_joined);
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(&s->plan, &s->st.cg, v2_joined, sv[1], init_fd, s->listen_fd);
+		child_main(s->jail, &s->plan, &s->st.cg, v2_joined, sv[1], init_fd, s->listen_fd);
 	}
 	int e = errno;
 	close(sv[1]);
@@ -237,6 +245,10 @@ static int spawn_init(struct start *s, struct jc_error *err)
 		r = rt_state_save(&s->st, err);
 	if (r == 0)
 		r = runtime_network_setup(s->ctx, s->jail, &s->plan, pid, s->st.jid, err);
+	/* Queued in the init's socket now, exec_start starts the moment the init runs
+	 * instead of after a round trip to this process. */
+	if (r == 0)
+		r = rt_job_send(s->ctx, s->jail, &s->st, "exec_start", s->log_fd, &s->exec_start, err);
 	/* A child that failed meanwhile cannot take "G"; its report is read as the answer. */
 	if (r == 0) {
 		send(s->sock, "G", 1, MSG_NOSIGNAL);
@@ -404,15 +416,12 @@ static int run_start(struct start *s, struct jc_error *err)
 				s->plan.exec_timeout, err);
 	if (r == 0)
 		r = spawn_init(s, err);
-	if (r == 0)
-		r = runtime_network_files(ctx, jail, s->st.init_pid, err);
 	if (r < 0)
 		return r;
 	jc_progress(ctx, "  + Started OK");
 	jc_progress(ctx, "  + Using devfs_ruleset: %d (%s)", s->plan.devfs.ruleset,
 		    rt_devfs_description(s->plan.devfs.ruleset));
-	r = rt_run_in_jail(ctx, jail, &s->st, s->init_pidfd, "exec_start", s->log_fd,
-			   s->plan.exec_timeout, err);
+	r = rt_job_finish(jail, &s->st, s->init_pidfd, s->plan.exec_timeout, &s->exec_start, err);
 	if (r < 0)
 		return r;
 	jc_progress(ctx, "  + Starting services OK");
@@ -430,7 +439,7 @@ static int run_start(struct start *s, struct jc_error *err)
 int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err)
 {
 	struct start s = { .ctx = ctx, .jail = jail, .log_fd = -1, .sock = -1, .init_pidfd = -1,
-			   .listen_fd = -1 };
+			   .listen_fd = -1, .exec_start = { .null_fd = -1, .sock = -1 } };
 	jc_progress(ctx, "* Starting %s", jail->name);
 	cleanup_close int lock = -1, rlock = -1;
 	int r = jc_jail_lock(ctx, jail->name, &lock, err);
@@ -453,6 +462,7 @@ int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *
 		close(s.sock);
 	if (s.init_pidfd >= 0)
 		close(s.init_pidfd);
+	rt_job_release(&s.exec_start);
 	rt_state_release(&s.st);
 	rt_plan_release(&s.plan);
 	return r;

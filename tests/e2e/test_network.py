@@ -143,6 +143,16 @@ def busybox(btrfs_pool):
 
 
 @pytest.fixture
+def busybox_any(pool):
+    """The busybox release on a pool of each back end."""
+    ok("fetch", "-r", "busybox")
+    yield pool
+    for d in (Path(pool) / "iocage" / "jails").iterdir():
+        if not d.name.startswith("."):
+            jailctl("stop", "-f", d.name)
+
+
+@pytest.fixture
 def lab(busybox):
     lab = Lab(bridged=False)
     yield lab
@@ -555,6 +565,21 @@ def test_list_long_shows_addresses_as_iocage(busybox):
     assert rows[0][6] == "vnet0|10.5.0.2/24,vnet0|10.5.1.2/24"
     assert rows[0][7] == "vnet0|fd00::2/64"
     assert ok("list", "-h").out.split("\t")[4].strip() == "10.5.0.2,10.5.1.2"
+
+
+def test_services_started_at_start_see_the_current_proxy(busybox_any):
+    """exec_start is handed to the jail's init before it runs: the proxy lines it reads
+    must already be this start's, not the previous one's."""
+    ok("create", "-r", "busybox", "-n", "p", "-S", "http://old.example:3128")
+    ok("start", "p")
+    jsh("p", "printf '#!/bin/sh\\ncp /etc/environment /root/env-at-start\\n' >/etc/rc.local"
+        " && chmod 755 /etc/rc.local")
+    ok("stop", "p")
+    ok("set", "http_proxy=http://new.example:8080", "p")
+    ok("start", "p")
+    seen = jsh("p", "cat /root/env-at-start").out.splitlines()
+    assert "http_proxy=http://new.example:8080" in seen
+    assert "http_proxy=http://old.example:3128" not in seen
 
 
 def test_proxy_reaches_environment_and_apt(busybox):
