@@ -133,23 +133,24 @@ def wait_for(pred, timeout=10.0):
     raise AssertionError("timed out waiting")
 
 
-@pytest.fixture
-def busybox(btrfs_pool):
-    ok("fetch", "-r", "busybox")
-    yield btrfs_pool
-    for d in (Path(btrfs_pool) / "iocage" / "jails").iterdir():
-        if not d.name.startswith("."):
-            jailctl("stop", "-f", d.name)
-
-
-@pytest.fixture
-def busybox_any(pool):
-    """The busybox release on a pool of each back end."""
+def with_busybox(pool):
+    """The busybox release on pool; every jail stopped afterwards."""
     ok("fetch", "-r", "busybox")
     yield pool
     for d in (Path(pool) / "iocage" / "jails").iterdir():
         if not d.name.startswith("."):
             jailctl("stop", "-f", d.name)
+
+
+@pytest.fixture
+def busybox(btrfs_pool):
+    yield from with_busybox(btrfs_pool)
+
+
+@pytest.fixture
+def busybox_any(pool):
+    """The same on a pool of each back end."""
+    yield from with_busybox(pool)
 
 
 @pytest.fixture
