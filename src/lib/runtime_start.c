@@ -309,8 +309,10 @@ static void rollback(struct start *s)
 	}
 	runtime_network_teardown(s->ctx, s->jail->name, s->st.jid, &ignored);
 	rt_cgroups_destroy(&s->st.cg, &ignored);
-	rt_init_unlink(&s->st);
+	/* Nothing below exists before the record: a start refused while planning (a bad
+	 * property value) has no record path, no socket and no JID. */
 	if (s->state_saved) {
+		rt_init_unlink(&s->st);
 		rt_jid_release(s->ctx, s->jail->name, s->st.jid);
 		rt_state_remove(&s->st);
 	}

@@ -378,6 +378,20 @@ def test_prestart_failure_undoes_everything(web):
     assert leftovers == []
 
 
+def test_start_refused_while_planning_says_why_and_changes_nothing(web):
+    """A bad value found while planning the start (here an unknown devfs_ruleset) is
+    refused before anything exists: the error, not a crash, and the jail starts once
+    fixed."""
+    ok("set", "devfs_ruleset=77", "web")
+    r = fails("start", "web")
+    assert r.err == "jailctl: web: devfs_ruleset 77 does not exist! - Not starting jail\n"
+    assert state() is None
+    assert list_row()[2] == "down"
+    ok("set", "devfs_ruleset=4", "web")
+    ok("start", "web")
+    assert list_row()[2] == "up"
+
+
 def state_pool_ids():
     """The pools' record directories (not jids/ nor the seccomp filter cache)."""
     return [p.name for p in RUN_DIR.iterdir() if p.is_dir() and p.name not in ("jids", "seccomp")]
