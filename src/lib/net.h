@@ -52,10 +52,14 @@ bool jc_net_jid_links_exist(int jid);
  * NULL when it has none or cannot be looked at. Caller frees. */
 char *jc_net_live_ip4(struct jc_ctx *ctx, const struct jc_jail *jail, pid_t init_pid);
 
-/* http_proxy / https_proxy (effective values) into the jail's /etc/environment and, where
- * the release has apt, /etc/apt/apt.conf.d/90jailctl-proxy; a proxy set to none removes
- * what jailctl wrote. root is the jail root as the caller sees it. */
-int jc_net_write_proxy(const char *root, const struct jc_jail *jail, struct jc_error *err);
+/* The jail's effective http_proxy / https_proxy, validated; NULL for none (caller frees). */
+int jc_net_proxy_values(const struct jc_jail *jail, char **http, char **https,
+			struct jc_error *err);
+/* Those values into the jail's /etc/environment and, where the release has apt,
+ * /etc/apt/apt.conf.d/90jailctl-proxy; a proxy of none (NULL) removes what jailctl wrote.
+ * root is the jail root as the caller sees it. */
+int jc_net_write_proxy(const char *root, const char *http, const char *https,
+		       struct jc_error *err);
 
 /* jailctl is the script of the DHCP clients it starts: udhcpc runs it as "jailctl EVENT"
  * with JC_NET_DHCP_HOOK_ENV set; main() hands such a call here. Applies the lease (from

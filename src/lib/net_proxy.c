@@ -116,14 +116,24 @@ static int write_apt(const char *root, const char *http, const char *https,
 	return r;
 }
 
-int jc_net_write_proxy(const char *root, const struct jc_jail *jail, struct jc_error *err)
+int jc_net_proxy_values(const struct jc_jail *jail, char **http, char **https,
+			struct jc_error *err)
 {
-	cleanup_free char *http = NULL, *https = NULL;
-	int r = proxy_value(jail, "http_proxy", &http, err);
+	*https = NULL;
+	int r = proxy_value(jail, "http_proxy", http, err);
 	if (r == 0)
-		r = proxy_value(jail, "https_proxy", &https, err);
-	if (r == 0)
-		r = write_environment(root, http, https, err);
+		r = proxy_value(jail, "https_proxy", https, err);
+	if (r < 0) {
+		free(steal_ptr(*http));
+		free(steal_ptr(*https));
+	}
+	return r;
+}
+
+int jc_net_write_proxy(const char *root, const char *http, const char *https,
+		       struct jc_error *err)
+{
+	int r = write_environment(root, http, https, err);
 	if (r == 0)
 		r = write_apt(root, http, https, err);
 	return r;

@@ -284,7 +284,8 @@ int rt_run_hook(struct jc_ctx *ctx, const struct jc_jail *jail, const char *key,
 int rt_job_send(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
 		const char *key, int log_fd, struct rt_job *job, struct jc_error *err)
 {
-	*job = (struct rt_job){ .key = key, .null_fd = -1, .sock = -1 };
+	*job = RT_JOB_NONE;
+	job->key = key;
 	cleanup_free char *cmd = jc_jail_get(jail, key);
 	if (is_trivial(cmd))
 		return 0;
@@ -330,7 +331,7 @@ void rt_job_release(struct rt_job *job)
 		close(job->null_fd);
 	if (job->sock >= 0)
 		close(job->sock);
-	*job = (struct rt_job){ .null_fd = -1, .sock = -1 };
+	*job = RT_JOB_NONE;
 }
 
 int rt_run_in_jail(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,

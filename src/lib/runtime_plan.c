@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "net.h"
 #include "runtime_priv.h"
 #include "util.h"
 
@@ -127,7 +128,7 @@ static int plan_files(const struct jc_jail *jail, struct rt_plan *p, struct jc_e
 	    jc_read_file("/etc/localtime", &p->localtime, &p->localtime_len, err) < 0)
 		p->localtime = NULL;
 	jc_error_clear(err);
-	return 0;
+	return jc_net_proxy_values(jail, &p->http_proxy, &p->https_proxy, err);
 }
 
 static int plan_fstab(const struct jc_jail *jail, struct rt_plan *p, struct jc_error *err)
@@ -178,6 +179,8 @@ void rt_plan_release(struct rt_plan *p)
 	free(p->domainname);
 	free(p->resolv);
 	free(p->localtime);
+	free(p->http_proxy);
+	free(p->https_proxy);
 	rt_bpf_release(&p->bpf);
 	rt_limits_release(&p->limits);
 	if (p->fstab.entries)

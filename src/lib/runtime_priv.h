@@ -144,6 +144,7 @@ struct rt_plan {
 	size_t resolv_len;
 	char *localtime;                /* host /etc/localtime contents, NULL: untouched */
 	size_t localtime_len;
+	char *http_proxy, *https_proxy; /* for /etc/environment and apt; NULL: none */
 	int ns_flags;                   /* CLONE_NEW* the jail gets of its own (not PID) */
 	bool ipc_disable;               /* sysv* = disable: zero the IPC limits */
 	struct rt_devfs devfs;
@@ -327,6 +328,8 @@ struct rt_job {
 	int sock;
 	struct rt_exec_opts opts;
 };
+/* A job with nothing to run and nothing to release. */
+#define RT_JOB_NONE ((struct rt_job){ .null_fd = -1, .sock = -1 })
 int rt_job_send(struct jc_ctx *ctx, const struct jc_jail *jail, const struct rt_state *st,
 		const char *key, int log_fd, struct rt_job *job, struct jc_error *err);
 int rt_job_finish(const struct jc_jail *jail, const struct rt_state *st, int init_pidfd,

@@ -92,8 +92,8 @@ static int child_finish(const struct rt_plan *p, struct jc_error *err)
 	return 0;
 }
 
-static int child_setup(const struct jc_jail *jail, const struct rt_plan *p,
-		       const struct rt_cgroups *cg, bool v2_joined, int sock, struct jc_error *err)
+static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
+		       int sock, struct jc_error *err)
 {
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | p->ns_flags) < 0)
 		return jc_error_errno(err, errno, "cannot create namespaces");
@@ -114,21 +114,20 @@ static int child_setup(const struct jc_jail *jail, const struct rt_plan *p,
 	/* Here rather than in the parent: exec_start, already queued for the init, may
 	 * run as soon as the init does, and needs these files. */
 	if (r == 0)
-		r = jc_net_write_proxy("/", jail, err);
+		r = jc_net_write_proxy("/", p->http_proxy, p->https_proxy, err);
 	if (r < 0)
 		return r;
 	rt_lower_rlimits(p->limits.rlimits, p->limits.nrlimits);
 	return child_finish(p, err);
 }
 
-static void child_main(const struct jc_jail *jail, const struct rt_plan *p,
-		       const struct rt_cgroups *cg, bool v2_joined, int sock, int init_fd,
-		       int listen_fd)
+static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
+		       int sock, int init_fd, int listen_fd)
 {
 	struct jc_error err = { 0 };
 	/* Until the init runs, the child must not outlive a killed jailctl. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (child_setup(jail, p, cg, v2_joined, sock, &err) < 0)
+	if (child_setup(p, cg, v2_joined, sock, &err) < 0)
 		child_fail(sock, &err);
 	/* Nothing of the jail runs before its network is set up. */
 	if (!child_wait(sock, 'G') || send(sock, "R", 1, MSG_NOSIGNAL) < 0)
@@ -209,7 +208,7 @@ static int fork_init(struct start *s, int init_fd, pid_t *out, struct jc_error *
 	pid_t pid = rt_fork_into_cgroup(&s->st.cg, CLONE_NEWPID, &s->init_pidfd, &v2_joined);
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(s->jail, &s->plan, &s->st.cg, v2_joined, sv[1], init_fd, s->listen_fd);
+		child_main(&s->plan, &s->st.cg, v2_joined, sv[1], init_fd, s->listen_fd);
 	}
 	int e = errno;
 	close(sv[1]);
@@ -441,7 +440,7 @@ static int run_start(struct start *s, struct jc_error *err)
 int jc_runtime_start(struct jc_ctx *ctx, struct jc_jail *jail, struct jc_error *err)
 {
 	struct start s = { .ctx = ctx, .jail = jail, .log_fd = -1, .sock = -1, .init_pidfd = -1,
-			   .listen_fd = -1, .exec_start = { .null_fd = -1, .sock = -1 } };
+			   .listen_fd = -1, .exec_start = RT_JOB_NONE };
 	jc_progress(ctx, "* Starting %s", jail->name);
 	cleanup_close int lock = -1, rlock = -1;
 	int r = jc_jail_lock(ctx, jail->name, &lock, err);

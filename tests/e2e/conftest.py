@@ -60,13 +60,14 @@ class Result:
 # LeakSanitizer checks every command. It stops the world through /proc and ptrace, which
 # would not survive a process that stayed in a jail's namespaces; jailctl itself never does
 # (commands run through the jail's init, and the helpers that join a jail are children that
-# exec or _exit).
+# exec or _exit). Exit code 86: a sanitizer report, never jailctl's own.
+ASAN_OPTIONS = "detect_leaks=1:exitcode=86"
 
 
 def jailctl(*args, input=None, env=None):
     """Run the real binary as a user would; sanitizer reports always fail the test."""
     full_env = dict(os.environ)
-    full_env.setdefault("ASAN_OPTIONS", "detect_leaks=1:exitcode=86")
+    full_env.setdefault("ASAN_OPTIONS", ASAN_OPTIONS)
     full_env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1:exitcode=87")
     if env:
         full_env.update(env)

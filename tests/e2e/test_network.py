@@ -583,6 +583,19 @@ def test_services_started_at_start_see_the_current_proxy(busybox_any):
     assert "http_proxy=http://old.example:3128" not in seen
 
 
+def test_start_refuses_a_proxy_that_set_would_refuse(busybox):
+    """A proxy value edited into config.json by hand is checked when the start is planned:
+    one line naming the jail and the property, and nothing started."""
+    ok("create", "-r", "busybox", "-n", "p")
+    conf = Path(busybox) / "iocage" / "jails" / "p" / "config.json"
+    c = json.loads(conf.read_text())
+    c["http_proxy"] = "http://a$b:3128"
+    conf.write_text(json.dumps(c))
+    r = fails("start", "p")
+    assert r.err.startswith("jailctl: p: http_proxy: 'http://a$b:3128' must be none or an "), r
+    assert ok("list", "-h").out.split("\t")[2] == "down"
+
+
 def test_proxy_reaches_environment_and_apt(busybox):
     ok("create", "-r", "busybox", "-n", "p", "-S", "http://proxy.example:3128")
     ok("start", "p")

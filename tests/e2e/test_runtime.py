@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import JAILCTL, fails, jailctl, ok
+from conftest import ASAN_OPTIONS, JAILCTL, fails, jailctl, ok
 
 RUN_DIR = Path("/run/jailctl")
 
@@ -161,7 +161,7 @@ def test_exec_runs_through_the_init_and_gets_the_terminal_signals(web):
     fds = in_jail("ls", "/proc/self/fd").out.split()
     assert set(fds) <= {"0", "1", "2", "3"}, fds
     script = "trap 'echo got-int; kill $!; exit 3' INT; sleep 1000 & echo ready; wait"
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:exitcode=86")
+    env = dict(os.environ, ASAN_OPTIONS=ASAN_OPTIONS)
     p = subprocess.Popen([JAILCTL, "exec", "web", "sh", "-c", script], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -185,7 +185,7 @@ def test_exec_from_a_terminal_stays_in_the_terminals_session(web):
     assert in_jail(*own_session).out == "1\n"
     master, slave = pty.openpty()
     try:
-        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:exitcode=86")
+        env = dict(os.environ, ASAN_OPTIONS=ASAN_OPTIONS)
         r = subprocess.run([JAILCTL, "exec", "web", *own_session], stdin=slave,
                            capture_output=True, text=True, env=env, timeout=60)
     finally:
