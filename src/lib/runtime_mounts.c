@@ -516,6 +516,12 @@ static int mount_root(const struct rt_plan *plan, int *out_rootfd, struct jc_err
 	/* pivot_root needs a mount point; the bind also makes the root a mount of its own. */
 	if (mount(plan->root, plan->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return jc_error_errno(err, errno, "%s: cannot bind", plan->root);
+	/* Device nodes work in the jail's own /dev only: one that came with a release or was
+	 * put in the jail's tree stays unusable, with or without a devices cgroup (pure
+	 * cgroup v2 has none). */
+	struct mount_attr nodev = { .attr_set = MOUNT_ATTR_NODEV };
+	if (mount_setattr(AT_FDCWD, plan->root, AT_SYMLINK_NOFOLLOW, &nodev, sizeof(nodev)) < 0)
+		return jc_error_errno(err, errno, "%s: cannot set nodev", plan->root);
 	*out_rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (*out_rootfd < 0)
 		return jc_error_errno(err, errno, "%s", plan->root);

@@ -8,6 +8,7 @@ import re
 import select
 import signal
 import socket
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -232,6 +233,22 @@ def test_confinement(web):
     devs = sorted(in_jail("ls", "/dev").out.split())
     assert devs == sorted(["fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm",
                            "stderr", "stdin", "stdout", "tty", "urandom", "zero"])
+
+
+def test_device_nodes_work_only_in_the_jails_dev(web):
+    """A node planted in the jail's tree (as a release could bring one) opens nothing, even
+    one the devices cgroup allows: the jail's root is nodev, its /dev is not."""
+    root = jail_root(web)
+    upper = root.with_name("root.upper")   # the dir back end keeps the jail's files there
+    planted = (upper if upper.is_dir() else root) / "null-copy"
+    os.mknod(planted, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    ok("start", "web")
+    r = in_jail("sh", "-c", "echo x > /null-copy")
+    assert r.rc != 0 and "Permission denied" in r.err, r
+    assert in_jail("sh", "-c", "echo x > /dev/null").rc == 0
+    root_opts = [l.split()[3] for l in in_jail("cat", "/proc/self/mounts").out.splitlines()
+                 if l.split()[1] == "/"]
+    assert root_opts and "nodev" in root_opts[-1].split(","), root_opts
 
 
 def test_setuid_still_works_for_root_paths(web):
