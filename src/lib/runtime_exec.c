@@ -378,7 +378,7 @@ int jc_runtime_exec(struct jc_ctx *ctx, const struct jc_jail *jail, const char *
 		r = rt_init_exec(&st, &o, 0, true, exit_status, err);
 		if (r <= 0) {
 			rt_state_release(&st);
-			return r == -ENOEXEC ? jc_error_wrap(err, "%s", jail->name) : r;
+			return r == -ENOEXEC || r == -EINTR ? jc_error_wrap(err, "%s", jail->name) : r;
 		}
 	}
 	/* Joining the jail needs a pidfd of its init; the init's socket needed none. */

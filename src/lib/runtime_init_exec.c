@@ -141,9 +141,15 @@ static int send_request(int sock, const struct rt_exec_opts *o)
 
 /* ---- waiting ---- */
 
+/* A signal that comes before the command runs is kept for it; if the command has still
+ * not started this much later, the init is wedged and jailctl gives up instead. */
+enum { EARLY_SIGNAL_GRACE_MS = 2000 };
+
 struct job {
 	int sock, pidfd, sigfd;
 	sigset_t early;   /* signals that came before the command's pidfd */
+	int first_early;  /* the first of them, 0: none */
+	long long give_up;   /* jc_now_ms() at which to stop waiting for the pidfd, -1: never */
 	bool have_status, failed;
 	int wait_status;
 	char msg[JC_ERROR_MSG_MAX];
@@ -200,14 +206,35 @@ static void forward_signal(struct job *j)
 {
 	struct signalfd_siginfo si;
 	while (read(j->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (j->pidfd >= 0)
+		if (j->pidfd >= 0) {
 			pidfd_send_signal(j->pidfd, (int)si.ssi_signo, NULL, 0);
-		else
-			sigaddset(&j->early, (int)si.ssi_signo);
+			continue;
+		}
+		sigaddset(&j->early, (int)si.ssi_signo);
+		if (!j->first_early) {
+			j->first_early = (int)si.ssi_signo;
+			j->give_up = jc_now_ms() + EARLY_SIGNAL_GRACE_MS;
+		}
 	}
 }
 
-/* Until the init closes the connection; 0, or -ETIMEDOUT once the command was killed. */
+/* ms until the next thing to act on (the timeout, or giving up on a command that never
+ * started), -1 for none. */
+static int next_wait(const struct job *j, long long deadline, bool timed_out)
+{
+	long long now = jc_now_ms(), left = -1;
+	if (deadline >= 0 && !timed_out)
+		left = deadline > now ? deadline - now : 0;
+	if (j->pidfd < 0 && j->give_up >= 0) {
+		long long g = j->give_up > now ? j->give_up - now : 0;
+		if (left < 0 || g < left)
+			left = g;
+	}
+	return (int)left;
+}
+
+/* Until the init closes the connection; 0, -ETIMEDOUT once the command was killed, or
+ * -EINTR when a signal came and the command never started. */
 static int wait_job(struct job *j, long timeout_s)
 {
 	long long deadline = timeout_s > 0 ? jc_now_ms() + timeout_s * 1000LL : -1;
@@ -215,13 +242,15 @@ static int wait_job(struct job *j, long timeout_s)
 	for (;;) {
 		struct pollfd p[2] = { { .fd = j->sock, .events = POLLIN },
 				       { .fd = j->sigfd, .events = POLLIN } };
-		long long left = deadline < 0 || timed_out ? -1 : deadline - jc_now_ms();
-		int r = left == 0 || left < -1 ? 0 : poll(p, j->sigfd >= 0 ? 2 : 1, (int)left);
+		int left = next_wait(j, deadline, timed_out);
+		int r = left == 0 ? 0 : poll(p, j->sigfd >= 0 ? 2 : 1, left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0) {
 			/* Nothing started yet (an init that does not answer): nothing to kill or
 			 * wait for. Else the init reaps the killed command and reports as usual. */
+			if (j->pidfd < 0 && j->give_up >= 0 && jc_now_ms() >= j->give_up)
+				return -EINTR;
 			if (j->pidfd < 0)
 				return -ETIMEDOUT;
 			pidfd_send_signal(j->pidfd, SIGKILL, NULL, 0);
@@ -280,7 +309,7 @@ int rt_init_exec_send(const struct rt_state *st, const struct rt_exec_opts *o, i
 int rt_init_exec_wait(int sock, long timeout_s, bool forward_signals, int *status,
 		      struct jc_error *err)
 {
-	struct job j = { .sock = sock, .pidfd = -1, .sigfd = -1 };
+	struct job j = { .sock = sock, .pidfd = -1, .sigfd = -1, .give_up = -1 };
 	sigemptyset(&j.early);
 	sigset_t old;
 	if (forward_signals)
@@ -295,6 +324,9 @@ int rt_init_exec_wait(int sock, long timeout_s, bool forward_signals, int *statu
 		close(j.pidfd);
 	if (r == -ETIMEDOUT)
 		return r;
+	if (r == -EINTR)
+		return jc_error_set(err, EINTR, "gave up on SIG%s: the jail's init had not started the "
+				    "command", sigabbrev_np(j.first_early));
 	if (r < 0)
 		return jc_error_errno(err, -r, "cannot reach the jail's init");
 	if (j.failed)

@@ -152,6 +152,34 @@ def test_stop_when_the_init_takes_requests_but_never_answers(web):
     assert state() is None
 
 
+def test_exec_gives_up_on_sigterm_when_the_init_never_starts_the_command(web):
+    """A signal that comes before the command runs is kept for it; when the init never
+    starts it (a socket nobody serves stands in for a wedged init), jailctl exec does not
+    hang on: it says why and exits."""
+    ok("start", "web")
+    (path,) = glob.glob(str(RUN_DIR / "*" / "web.sock"))
+    os.unlink(path)
+    mute = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    env = dict(os.environ, ASAN_OPTIONS=ASAN_OPTIONS)
+    p = None
+    try:
+        mute.bind(path)
+        mute.listen(4)
+        p = subprocess.Popen([JAILCTL, "exec", "web", "true"], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        conn, _ = mute.accept()
+        assert conn.recv(65536)   # the request is in: jailctl now waits for the command
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+        conn.close()
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+        mute.close()
+    assert p.returncode == 1, err
+    assert err == "jailctl: web: gave up on SIGTERM: the jail's init had not started the command\n"
+
+
 def test_exec_runs_through_the_init_and_gets_the_terminal_signals(web):
     """exec asks the jail's init to fork the command, so the command is not in jailctl's
     process group: ^C (SIGINT to jailctl) must still reach it."""
