@@ -234,6 +234,9 @@ int rt_fstab_detached(const struct jc_fstab_entry *e, int *out_mfd, bool *out_is
 	parse_opts(e->opts, &o);
 	cleanup_free char *rest = o.rest;
 	cleanup_free char *what = xasprintf("fstab: %s", e->src);
+	/* A basejail's release directories: no device node of a release opens in the jail. */
+	if (e->system)
+		o.attrs |= MOUNT_ATTR_NODEV;
 	*out_isdir = true;
 	if (!is_bind(e->fstype))
 		return fs_detached(e->fstype, e->src, rest, o.attrs, out_mfd, what, err);

@@ -1,8 +1,10 @@
 """Jails on a pool: create, list, get/set, rename, clone, templates, fstab, destroy."""
+import contextlib
 import fcntl
 import json
 import os
 import signal
+import stat
 import subprocess
 from pathlib import Path
 
@@ -269,6 +271,21 @@ def stopper(busybox):
     jailctl("stop", "-f", "ALL")
 
 
+@contextlib.contextmanager
+def writable_release(pool):
+    """The busybox release's root, writable for the test's change (read-only on btrfs: lifted
+    as `update` of a basejail's release would)."""
+    release = pool / "iocage" / "releases" / "busybox" / "root"
+    ro = sh("btrfs", "property", "get", release, "ro", check=False).stdout.strip() == "ro=true"
+    if ro:
+        sh("btrfs", "property", "set", release, "ro", "false")
+    try:
+        yield release
+    finally:
+        if ro:
+            sh("btrfs", "property", "set", release, "ro", "true")
+
+
 def test_basejail_usr_is_read_only_and_follows_the_release(busybox, stopper):
     ok("create", "-r", "busybox", "-n", "base", "-b", "exec_start=/bin/true", "exec_stop=/bin/true")
     ok("start", "base")
@@ -276,16 +293,22 @@ def test_basejail_usr_is_read_only_and_follows_the_release(busybox, stopper):
     assert r.rc != 0 and "Read-only file system" in r.err
     # the jail keeps its own writable /etc
     ok("exec", "base", "sh", "-c", "echo mine > /etc/mine")
-    # an update of the release shows in the basejail (the release is read-only on btrfs:
-    # lift that for the update, as `update` of a basejail's release would)
-    release = busybox / "iocage" / "releases" / "busybox" / "root"
-    ro = sh("btrfs", "property", "get", release, "ro", check=False).stdout.strip() == "ro=true"
-    if ro:
-        sh("btrfs", "property", "set", release, "ro", "false")
-    (release / "usr" / "release-update").write_text("v2\n")
-    if ro:
-        sh("btrfs", "property", "set", release, "ro", "true")
+    # an update of the release shows in the basejail
+    with writable_release(busybox) as release:
+        (release / "usr" / "release-update").write_text("v2\n")
     assert ok("exec", "base", "cat", "/usr/release-update").out == "v2\n"
+
+
+def test_device_node_of_a_basejails_release_opens_nothing(busybox, stopper):
+    """A read-only mount still lets a device node be written; the release's mounts are
+    nodev as well, so a node a release brought (here /dev/null's numbers) does nothing."""
+    with writable_release(busybox) as release:
+        os.mknod(release / "usr" / "null-copy", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    ok("create", "-r", "busybox", "-n", "base", "-b", "exec_start=/bin/true", "exec_stop=/bin/true")
+    ok("start", "base")
+    r = jailctl("exec", "base", "sh", "-c", "echo x > /usr/null-copy")
+    assert r.rc != 0 and "Permission denied" in r.err, r
+    ok("exec", "base", "sh", "-c", "echo x > /dev/null")
 
 
 def test_jail_from_template_starts(busybox, stopper):
