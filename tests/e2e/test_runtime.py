@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASAN_OPTIONS, JAILCTL, fails, jailctl, ok
+from conftest import ASAN_OPTIONS, JAILCTL, fails, jailctl, ok, sh
 
 RUN_DIR = Path("/run/jailctl")
 
@@ -277,6 +277,27 @@ def test_device_nodes_work_only_in_the_jails_dev(web):
     root_opts = [l.split()[3] for l in in_jail("cat", "/proc/self/mounts").out.splitlines()
                  if l.split()[1] == "/"]
     assert root_opts and "nodev" in root_opts[-1].split(","), root_opts
+
+
+def test_without_a_devices_controller_a_bpf_program_is_the_device_control(web):
+    """Pure cgroup v2 has no devices controller: a BPF program on the jail's cgroup refuses
+    what the devfs ruleset does not list. Unmounting the v1 devices hierarchy in this test's
+    own mount namespace makes a hybrid host look like that. The host puts a node
+    in the jail's /dev: refused, not "no such device" (nothing drives 240:0)."""
+    with open("/proc/self/mountinfo") as f:
+        if not any(" - cgroup2 " in line for line in f):
+            pytest.skip("no cgroup v2 hierarchy on this host")
+    devices = Path("/sys/fs/cgroup/devices")
+    if devices.is_mount():
+        sh("umount", devices)
+    ok("start", "web")
+    st = state()
+    assert [c for c in st["cgroups"] if c["controller"] == "devices"] == []
+    os.mknod(f"/proc/{st['init_pid']}/root/dev/probe", 0o666 | stat.S_IFCHR, os.makedev(240, 0))
+    r = in_jail("sh", "-c", "echo x > /dev/probe")
+    assert r.rc != 0 and "Operation not permitted" in r.err, r
+    assert in_jail("sh", "-c", "echo x > /dev/null").rc == 0
+    assert in_jail("sh", "-c", "exec 3<>/dev/ptmx && echo pty").out == "pty\n"
 
 
 def test_setuid_still_works_for_root_paths(web):
