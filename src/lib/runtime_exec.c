@@ -310,7 +310,7 @@ int rt_job_finish(const struct jc_jail *jail, const struct rt_state *st, int ini
 		return 0;
 	int status = 0, r;
 	if (job->sock >= 0) {
-		r = rt_init_exec_wait(steal_fd(job->sock), timeout_s, false, &status, err);
+		r = rt_init_exec_wait(steal_fd(job->sock), timeout_s, &status, err);
 		if (r < 0 && r != -ETIMEDOUT)
 			return jc_error_wrap(err, "%s: %s", jail->name, job->key);
 	} else {

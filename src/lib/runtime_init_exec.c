@@ -306,41 +306,51 @@ int rt_init_exec_send(const struct rt_state *st, const struct rt_exec_opts *o, i
 	return 0;
 }
 
-int rt_init_exec_wait(int sock, long timeout_s, bool forward_signals, int *status,
-		      struct jc_error *err)
+/* Waits for the command (j->sigfd: passing signals on, or -1) and closes the socket. */
+static int finish(struct job *j, long timeout_s, int *status, struct jc_error *err)
 {
-	struct job j = { .sock = sock, .pidfd = -1, .sigfd = -1, .give_up = -1 };
-	sigemptyset(&j.early);
-	sigset_t old;
-	if (forward_signals)
-		j.sigfd = open_sigfd(&old);
-	int r = wait_job(&j, timeout_s);
-	if (j.sigfd >= 0)
-		close(j.sigfd);
-	if (forward_signals)
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	close(j.sock);
-	if (j.pidfd >= 0)
-		close(j.pidfd);
+	int r = wait_job(j, timeout_s);
+	close(j->sock);
+	if (j->pidfd >= 0)
+		close(j->pidfd);
 	if (r == -ETIMEDOUT)
 		return r;
 	if (r == -EINTR)
 		return jc_error_set(err, EINTR, "gave up on SIG%s: the jail's init had not started the "
-				    "command", sigabbrev_np(j.first_early));
+				    "command", sigabbrev_np(j->first_early));
 	if (r < 0)
 		return jc_error_errno(err, -r, "cannot reach the jail's init");
-	if (j.failed)
-		return jc_error_set(err, ENOEXEC, "%s", j.msg);
-	if (!j.have_status)
+	if (j->failed)
+		return jc_error_set(err, ENOEXEC, "%s", j->msg);
+	if (!j->have_status)
 		return jc_error_set(err, EPIPE, "the jail's init went away");
-	*status = rt_decode_status(j.wait_status);
+	*status = rt_decode_status(j->wait_status);
 	return 0;
+}
+
+int rt_init_exec_wait(int sock, long timeout_s, int *status, struct jc_error *err)
+{
+	struct job j = { .sock = sock, .pidfd = -1, .sigfd = -1, .give_up = -1 };
+	sigemptyset(&j.early);
+	return finish(&j, timeout_s, status, err);
 }
 
 int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long timeout_s,
 		 bool forward_signals, int *status, struct jc_error *err)
 {
-	int sock;
-	int r = rt_init_exec_send(st, o, &sock, err);
-	return r != 0 ? r : rt_init_exec_wait(sock, timeout_s, forward_signals, status, err);
+	struct job j = { .sock = -1, .pidfd = -1, .sigfd = -1, .give_up = -1 };
+	sigemptyset(&j.early);
+	/* Taken before the request goes: from then on a signal is the command's, and one that
+	 * came in between would otherwise end jailctl and leave the command to run. */
+	sigset_t old;
+	if (forward_signals)
+		j.sigfd = open_sigfd(&old);
+	int r = rt_init_exec_send(st, o, &j.sock, err);
+	if (r == 0)
+		r = finish(&j, timeout_s, status, err);
+	if (j.sigfd >= 0)
+		close(j.sigfd);
+	if (forward_signals)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
 }

@@ -299,8 +299,7 @@ int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long t
 int rt_init_exec_send(const struct rt_state *st, const struct rt_exec_opts *o, int *sock,
 		      struct jc_error *err);
 /* Waits for the command sent on sock, and closes it. */
-int rt_init_exec_wait(int sock, long timeout_s, bool forward_signals, int *status,
-		      struct jc_error *err);
+int rt_init_exec_wait(int sock, long timeout_s, int *status, struct jc_error *err);
 /* The init's request socket beside the state record: bound and listening (-1 when it
  * cannot be), and removed. */
 char *rt_init_socket_path(const struct rt_state *st);
