@@ -49,6 +49,12 @@ int jc_json_write_atomic(const char *path, const json_t *obj, struct jc_error *e
 	return jc_write_file_atomic(path, text, strlen(text), 0644, err);
 }
 
+int jc_json_write_replace(const char *path, const json_t *obj, struct jc_error *err)
+{
+	cleanup_free char *text = jc_json_dump(obj);
+	return jc_write_file_replace(path, text, strlen(text), 0644, err);
+}
+
 int jc_json_write_unsynced(const char *path, const json_t *obj, struct jc_error *err)
 {
 	cleanup_free char *text = jc_json_dump(obj);

@@ -19,6 +19,8 @@ json_t *jc_builtin_defaults(void);
 /* Serialise obj as jailctl writes config files (sorted keys, 4-space indent, newline). */
 char *jc_json_dump(const json_t *obj);
 int jc_json_write_atomic(const char *path, const json_t *obj, struct jc_error *err);
+/* Atomic but not durable (see jc_write_file_replace). */
+int jc_json_write_replace(const char *path, const json_t *obj, struct jc_error *err);
 /* For a file in a directory not published yet (see jc_write_file_unsynced). */
 int jc_json_write_unsynced(const char *path, const json_t *obj, struct jc_error *err);
 /* Parse a JSON object file; -ENOENT when missing, -EBADMSG (with a message) when invalid.

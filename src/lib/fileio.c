@@ -64,8 +64,8 @@ int jc_syncfs(const char *path, struct jc_error *err)
 	return 0;
 }
 
-int jc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			 struct jc_error *err)
+int jc_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+			  struct jc_error *err)
 {
 	/* The temp name carries the pid so concurrent writers never share a temp file. */
 	cleanup_free char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -83,7 +83,14 @@ int jc_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		unlink(tmp);
 		return jc_error_errno(err, -r, "%s: write", path);
 	}
-	return jc_fsync_parent(path, err);
+	return 0;
+}
+
+int jc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct jc_error *err)
+{
+	int r = jc_write_file_replace(path, data, len, mode, err);
+	return r < 0 ? r : jc_fsync_parent(path, err);
 }
 
 int jc_read_file(const char *path, char **out, size_t *len, struct jc_error *err)

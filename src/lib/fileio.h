@@ -11,6 +11,11 @@
 
 int jc_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct jc_error *err);
+/* The same without the directory's fsync: a crash leaves the old or the new file whole but
+ * may forget the rename. For facts not worth a wait (last_started): on btrfs that fsync
+ * can commit a whole transaction, milliseconds that a stop right after a start waited. */
+int jc_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+			  struct jc_error *err);
 /* Write without fsync, for files inside a directory that is published later; the
  * publisher calls jc_syncfs once before its rename. */
 int jc_write_file_unsynced(const char *path, const void *data, size_t len, mode_t mode,

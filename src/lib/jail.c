@@ -279,10 +279,15 @@ int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts
 {
 	if (!jail->config)
 		return jc_error_set(err, EBADMSG, "%s: config.json unreadable", jail->name);
+	(void)ctx;
 	json_t *config = json_deep_copy(jail->config);
 	json_object_update(config, facts);
-	int r = write_config(ctx, jail, config, false, err);
+	cleanup_free char *path = xasprintf("%s/config.json", jail->dir);
+	/* Facts, not settings: a crash may lose one (the file stays whole), no caller waits. */
+	int r = jc_json_write_replace(path, config, err);
 	json_decref(config);
+	if (r == 0)
+		jc_jail_note_facts(jail, facts);
 	return r;
 }
 
