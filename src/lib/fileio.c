@@ -54,6 +54,14 @@ int jc_write_file_unsynced(const char *path, const void *data, size_t len, mode_
 	return r < 0 ? jc_error_errno(err, -r, "%s: write", path) : 0;
 }
 
+int jc_fsync_file(const char *path, struct jc_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fsync(fd) < 0)
+		return jc_error_errno(err, errno, "%s: fsync", path);
+	return 0;
+}
+
 int jc_syncfs(const char *path, struct jc_error *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -289,6 +290,69 @@ int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts
 	if (r == 0)
 		jc_jail_note_facts(jail, facts);
 	return r;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* One try: 1 written, 0 when config.json changed while the lock was let go, <0 error. */
+static int last_started_once(const char *path, const char *tmp, const char *stamp, int lock_fd,
+			     struct jc_error *err)
+{
+	struct stat before, after;
+	json_t *config = NULL;
+	if (stat(path, &before) < 0)
+		return jc_error_errno(err, errno, "%s", path);
+	int r = jc_json_read_object(path, &config, err);
+	if (r < 0)
+		return r;
+	const char *cur = json_string_value(json_object_get(config, "last_started"));
+	if (cur && strcmp(cur, stamp) >= 0) {   /* "%F %T" sorts as time does */
+		json_decref(config);
+		return 1;
+	}
+	json_object_set_new(config, "last_started", json_string(stamp));
+	cleanup_free char *text = jc_json_dump(config);
+	json_decref(config);
+	r = jc_write_file_unsynced(tmp, text, strlen(text), 0644, err);
+	flock(lock_fd, LOCK_UN);
+	if (r == 0)
+		r = jc_fsync_file(tmp, err);
+	int locked;
+	while ((locked = flock(lock_fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (r == 0 && locked < 0)
+		r = jc_error_errno(err, errno, "%s: lock", path);
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	if (stat(path, &after) < 0 || !same_file(&before, &after)) {
+		unlink(tmp);   /* somebody wrote it meanwhile: merge into theirs */
+		return 0;
+	}
+	if (rename(tmp, path) < 0) {
+		r = jc_error_errno(err, errno, "%s", path);
+		unlink(tmp);
+		return r;
+	}
+	return 1;
+}
+
+int jc_jail_record_last_started(struct jc_jail *jail, const char *stamp, int lock_fd,
+				struct jc_error *err)
+{
+	cleanup_free char *path = xasprintf("%s/config.json", jail->dir);
+	cleanup_free char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	for (int tries = 0; tries < 10; tries++) {
+		int r = last_started_once(path, tmp, stamp, lock_fd, err);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	return jc_error_set(err, EAGAIN, "%s: changed by others at every try", path);
 }
 
 void jc_jail_note_facts(struct jc_jail *jail, json_t *facts)

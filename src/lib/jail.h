@@ -99,6 +99,12 @@ int jc_jail_rebase_fstab(const char *fstab_path, const char *old_root, const cha
  * holds the jail's lock. */
 int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts,
 			 struct jc_error *err);
+/* last_started = stamp into config.json, for a caller holding the jail's lock as lock_fd
+ * that may let go of it while the new file is flushed (the slow part): the jail's other
+ * commands do not wait for that. Merged again if config.json changed meanwhile; a later
+ * stamp already there is kept. Returns holding the lock. */
+int jc_jail_record_last_started(struct jc_jail *jail, const char *stamp, int lock_fd,
+				struct jc_error *err);
 /* The same facts into the in-memory configuration only (config and effective). */
 void jc_jail_note_facts(struct jc_jail *jail, json_t *facts);
 /* Remove a jail directory (root dataset, snapshots, files). */

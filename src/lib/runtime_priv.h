@@ -345,8 +345,8 @@ int rt_open_console_log(const struct jc_ctx *ctx, const char *name, int *out_fd,
 void rt_stamp_started(struct rt_state *st);
 /* Put st->last_started into the jail's configuration: at once in memory, and into
  * config.json by a child (own session, stdio on /dev/null, not waited for) that inherits
- * lock_fd (the jail's lock, held by the caller) and holds it until the durable write is
- * done. A failure is only a warning, in log_fd when the child hits it. */
+ * lock_fd (the jail's lock, held by the caller; the child lets go of it while it flushes).
+ * A failure is only a warning, in log_fd when the child hits it. */
 void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_state *st,
 		     int lock_fd, int log_fd);
 

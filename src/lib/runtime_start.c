@@ -347,10 +347,11 @@ static void detach(const int keep[2])
 	close_range(lo, ~0U, 0);
 }
 
-static int write_started(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts, int log_fd)
+static int write_started(struct jc_ctx *ctx, struct jc_jail *jail, const char *stamp,
+			 int lock_fd, int log_fd)
 {
 	struct jc_error err = { 0 };
-	int r = jc_jail_record_facts(ctx, jail, facts, &err);
+	int r = jc_jail_record_last_started(jail, stamp, lock_fd, &err);
 	if (r < 0 && log_fd >= 0)
 		dprintf(log_fd, "jailctl: %s: cannot record last_started: %s\n", jail->name, err.msg);
 	else if (r < 0)
@@ -358,14 +359,12 @@ static int write_started(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts
 	return r;
 }
 
-/* The durable write of config.json (temp file, fsync, rename, fsync of the directory) is
- * two disk flushes, more than all the rest of a start. A child that inherits the jail's
- * lock does it, so start returns once the jail runs: anything that changes the jail's
- * configuration, and stop, takes that lock and waits for the write, and readers show the
- * runtime record's value while the jail runs. The lock covers the whole way from start's
- * reload to the rename, so the configuration written is current. The child is not waited
- * for (a second fork to hand it to init would cost start 0.45 ms); the context reaps it
- * once it is done (jc_ctx_add_child). */
+/* Writing config.json takes a disk flush, often longer than all the rest of a start. A
+ * child that inherits the jail's lock does it, so start returns once the jail runs, and
+ * lets go of the lock while the file is flushed, so stop and the next start do not wait
+ * for it either (docs/runtime.md, "last_started"). Readers show the runtime record's value
+ * while the jail runs. The child is not waited for (a second fork to hand it to init
+ * would cost start 0.45 ms); the context reaps it once it is done (jc_ctx_add_child). */
 void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_state *st,
 		     int lock_fd, int log_fd)
 {
@@ -376,12 +375,12 @@ void rt_mark_started(struct jc_ctx *ctx, struct jc_jail *jail, const struct rt_s
 		const int keep[2] = { lock_fd < log_fd ? lock_fd : log_fd,
 				      lock_fd < log_fd ? log_fd : lock_fd };
 		detach(keep);
-		_exit(write_started(ctx, jail, facts, log_fd) < 0 ? 1 : 0);
+		_exit(write_started(ctx, jail, st->last_started, lock_fd, log_fd) < 0 ? 1 : 0);
 	}
 	if (pid > 0)
 		jc_ctx_add_child(ctx, pid);
 	else if (pid < 0)
-		write_started(ctx, jail, facts, -1);
+		write_started(ctx, jail, st->last_started, lock_fd, -1);
 	json_decref(facts);
 }
 

@@ -31,6 +31,16 @@ def _check(ret, what):
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
+def wait_for(pred, timeout=10.0):
+    """Until pred() holds, for what jailctl finishes in the background (bounded)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting")
+
+
 def sh(*argv, check=True, **kw):
     """Run a helper program (never through a shell)."""
     return subprocess.run([str(a) for a in argv], check=check, capture_output=True, text=True, **kw)

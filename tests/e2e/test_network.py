@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import fails, jailctl, ok, sh
+from conftest import fails, jailctl, ok, sh, wait_for
 
 RUN_DIR = Path("/run/jailctl")
 LAN = "192.168.77"
@@ -122,15 +122,6 @@ def connects(host, port):
         return True
     except OSError:
         return False
-
-
-def wait_for(pred, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 def with_busybox(pool):
