@@ -24,7 +24,7 @@ int jc_fsync_parent(const char *path, struct jc_error *err)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int jc_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len > 0) {
@@ -48,18 +48,10 @@ int jc_write_file_unsynced(const char *path, const void *data, size_t len, mode_
 	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return jc_error_errno(err, errno, "%s", path);
-	int r = write_all(fd, data, len);
+	int r = jc_write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	return r < 0 ? jc_error_errno(err, -r, "%s: write", path) : 0;
-}
-
-int jc_fsync_file(const char *path, struct jc_error *err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fsync(fd) < 0)
-		return jc_error_errno(err, errno, "%s: fsync", path);
-	return 0;
 }
 
 int jc_syncfs(const char *path, struct jc_error *err)
@@ -80,7 +72,7 @@ int jc_write_file_replace(const char *path, const void *data, size_t len, mode_t
 	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return jc_error_errno(err, errno, "%s", tmp);
-	int r = write_all(fd, data, len);
+	int r = jc_write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && fsync(fd) < 0)

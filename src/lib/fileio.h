@@ -20,8 +20,8 @@ int jc_write_file_replace(const char *path, const void *data, size_t len, mode_t
  * publisher calls jc_syncfs once before its rename. */
 int jc_write_file_unsynced(const char *path, const void *data, size_t len, mode_t mode,
 			   struct jc_error *err);
-/* fsync(2) of the file at path. */
-int jc_fsync_file(const char *path, struct jc_error *err);
+/* write(2) until all of data is written; 0 or -errno. */
+int jc_write_all(int fd, const void *data, size_t len);
 /* syncfs(2) of the filesystem holding path (a directory). */
 int jc_syncfs(const char *path, struct jc_error *err);
 /* Reads a whole file; *out is NUL-terminated. */

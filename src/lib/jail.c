@@ -298,13 +298,29 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* One try: 1 written, 0 when config.json changed while the lock was let go, <0 error. */
-static int last_started_once(const char *path, const char *tmp, const char *stamp, int lock_fd,
-			     struct jc_error *err)
+/* The jail's directory, held open: it follows a rename made while the lock was let go. */
+struct facts_dir {
+	const char *path;
+	int fd;
+	struct stat st;
+	char tmp[64];
+};
+
+/* Neither renamed nor destroyed: the lock held is still the one for this directory. */
+static bool dir_unmoved(const struct facts_dir *d)
 {
-	struct stat before, after;
+	struct stat now;
+	return stat(d->path, &now) == 0 && now.st_dev == d->st.st_dev && now.st_ino == d->st.st_ino;
+}
+
+/* config.json with last_started = stamp, in the temp file (open, not yet synced); 1 when a
+ * later stamp is already there. */
+static int write_temp(const struct facts_dir *d, const char *stamp, struct stat *before,
+		      int *out_fd, struct jc_error *err)
+{
+	cleanup_free char *path = xasprintf("%s/config.json", d->path);
 	json_t *config = NULL;
-	if (stat(path, &before) < 0)
+	if (fstatat(d->fd, "config.json", before, 0) < 0)
 		return jc_error_errno(err, errno, "%s", path);
 	int r = jc_json_read_object(path, &config, err);
 	if (r < 0)
@@ -317,26 +333,51 @@ static int last_started_once(const char *path, const char *tmp, const char *stam
 	json_object_set_new(config, "last_started", json_string(stamp));
 	cleanup_free char *text = jc_json_dump(config);
 	json_decref(config);
-	r = jc_write_file_unsynced(tmp, text, strlen(text), 0644, err);
+	int fd = openat(d->fd, d->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return jc_error_errno(err, errno, "%s/%s", d->path, d->tmp);
+	r = jc_write_all(fd, text, strlen(text));
+	if (r == 0 && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return jc_error_errno(err, -r, "%s/%s", d->path, d->tmp);
+	}
+	*out_fd = fd;
+	return 0;
+}
+
+/* One try: 1 done, 0 when config.json changed while the lock was let go, <0 error. */
+static int last_started_once(const struct facts_dir *d, const char *stamp, int lock_fd,
+			     struct jc_error *err)
+{
+	struct stat before, after;
+	int fd = -1;
+	int r = write_temp(d, stamp, &before, &fd, err);
+	if (r != 0)
+		return r;
 	flock(lock_fd, LOCK_UN);
-	if (r == 0)
-		r = jc_fsync_file(tmp, err);
+	if (fsync(fd) < 0)
+		r = jc_error_errno(err, errno, "%s/%s: fsync", d->path, d->tmp);
+	close(fd);
 	int locked;
 	while ((locked = flock(lock_fd, LOCK_EX)) < 0 && errno == EINTR)
 		;
 	if (r == 0 && locked < 0)
-		r = jc_error_errno(err, errno, "%s: lock", path);
+		r = jc_error_errno(err, errno, "%s: lock", d->path);
+	if (r == 0 && !dir_unmoved(d))
+		r = jc_error_set(err, ENOENT, "%s: renamed or destroyed meanwhile", d->path);
 	if (r < 0) {
-		unlink(tmp);
+		unlinkat(d->fd, d->tmp, 0);
 		return r;
 	}
-	if (stat(path, &after) < 0 || !same_file(&before, &after)) {
-		unlink(tmp);   /* somebody wrote it meanwhile: merge into theirs */
+	if (fstatat(d->fd, "config.json", &after, 0) < 0 || !same_file(&before, &after)) {
+		unlinkat(d->fd, d->tmp, 0);   /* somebody wrote it meanwhile: merge into theirs */
 		return 0;
 	}
-	if (rename(tmp, path) < 0) {
-		r = jc_error_errno(err, errno, "%s", path);
-		unlink(tmp);
+	if (renameat(d->fd, d->tmp, d->fd, "config.json") < 0) {
+		r = jc_error_errno(err, errno, "%s/config.json", d->path);
+		unlinkat(d->fd, d->tmp, 0);
 		return r;
 	}
 	return 1;
@@ -345,14 +386,18 @@ static int last_started_once(const char *path, const char *tmp, const char *stam
 int jc_jail_record_last_started(struct jc_jail *jail, const char *stamp, int lock_fd,
 				struct jc_error *err)
 {
-	cleanup_free char *path = xasprintf("%s/config.json", jail->dir);
-	cleanup_free char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	struct facts_dir d = { .path = jail->dir };
+	snprintf(d.tmp, sizeof(d.tmp), "config.json.tmp.%ld", (long)getpid());
+	cleanup_close int fd = open(jail->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &d.st) < 0)
+		return jc_error_errno(err, errno, "%s", jail->dir);
+	d.fd = fd;
 	for (int tries = 0; tries < 10; tries++) {
-		int r = last_started_once(path, tmp, stamp, lock_fd, err);
+		int r = last_started_once(&d, stamp, lock_fd, err);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}
-	return jc_error_set(err, EAGAIN, "%s: changed by others at every try", path);
+	return jc_error_set(err, EAGAIN, "%s/config.json: changed by others at every try", jail->dir);
 }
 
 void jc_jail_note_facts(struct jc_jail *jail, json_t *facts)

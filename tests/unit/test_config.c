@@ -1,17 +1,22 @@
-/* Unit tests: built-in defaults, JSON serialisation, defaults.json life cycle. */
+/* Unit tests: built-in defaults, JSON serialisation, defaults.json life cycle, the
+ * last_started writer. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
 #include "fileio.h"
+#include "jail.h"
 #include "props.h"
 #include "util.h"
 
@@ -248,6 +253,115 @@ static void test_json_load_simple_matches_jansson(void **state)
 	free(text);
 }
 
+/* ---- last_started: the writer lets go of the jail's lock while it flushes ---- */
+
+/* Another command, run by a thread: it takes the lock as soon as the writer lets go of it,
+ * does its part and lets go. */
+struct other_command {
+	const char *lock_path;
+	char dir[64];
+	void (*act)(struct other_command *o);
+};
+
+static void *run_other(void *arg)
+{
+	struct other_command *o = arg;
+	int fd = open(o->lock_path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	o->act(o);
+	close(fd);
+	return NULL;
+}
+
+static void set_notes(struct other_command *o)
+{
+	cleanup_free char *path = xasprintf("%s/config.json", o->dir);
+	struct jc_error err = { 0 };
+	assert_int_equal(jc_write_file_atomic(path, "{\"notes\": \"theirs\"}\n", 20, 0644, &err), 0);
+}
+
+static void rename_jail(struct other_command *o)
+{
+	cleanup_free char *to = xasprintf("%s-renamed", o->dir);
+	assert_int_equal(rename(o->dir, to), 0);
+}
+
+static json_t *read_config(const char *dir)
+{
+	cleanup_free char *path = xasprintf("%s/config.json", dir);
+	struct jc_error err = { 0 };
+	json_t *out = NULL;
+	assert_int_equal(jc_json_read_object(path, &out, &err), 0);
+	return out;
+}
+
+/* Runs the writer against act; the lock is held as a start hands it over. */
+static int record_with(struct other_command *o, const char *stamp, struct jc_error *err)
+{
+	cleanup_free char *lock_path = xasprintf("%s.lock", o->dir);
+	o->lock_path = lock_path;
+	int lock_fd = -1;
+	assert_int_equal(jc_lock_file(lock_path, &lock_fd, err), 0);
+	pthread_t t;
+	if (o->act)
+		assert_int_equal(pthread_create(&t, NULL, run_other, o), 0);
+	struct jc_jail jail = { .name = (char *)"web", .dir = o->dir };
+	int r = jc_jail_record_last_started(&jail, stamp, lock_fd, err);
+	if (o->act)
+		pthread_join(t, NULL);
+	close(lock_fd);
+	unlink(lock_path);
+	return r;
+}
+
+static void test_last_started_merges_a_change_made_during_the_flush(void **state)
+{
+	(void)state;
+	struct other_command o = { .act = set_notes };
+	snprintf(o.dir, sizeof(o.dir), "/tmp/jailctl-unit-XXXXXX");
+	assert_non_null(mkdtemp(o.dir));
+	cleanup_free char *path = xasprintf("%s/config.json", o.dir);
+	struct jc_error err = { 0 };
+	assert_int_equal(jc_write_file_atomic(path, "{\"notes\": \"mine\"}\n", 18, 0644, &err), 0);
+	assert_int_equal(record_with(&o, "2026-12-06 03:00:00", &err), 0);
+	json_t *c = read_config(o.dir);
+	assert_string_equal(json_string_value(json_object_get(c, "notes")), "theirs");
+	assert_string_equal(json_string_value(json_object_get(c, "last_started")),
+			    "2026-12-06 03:00:00");
+	json_decref(c);
+	/* A later start's time already there stays. */
+	o.act = NULL;
+	assert_int_equal(record_with(&o, "2026-12-06 02:00:00", &err), 0);
+	c = read_config(o.dir);
+	assert_string_equal(json_string_value(json_object_get(c, "last_started")),
+			    "2026-12-06 03:00:00");
+	json_decref(c);
+	unlink(path);
+	rmdir(o.dir);
+}
+
+static void test_last_started_gives_up_on_a_jail_renamed_during_the_flush(void **state)
+{
+	(void)state;
+	struct other_command o = { .act = rename_jail };
+	snprintf(o.dir, sizeof(o.dir), "/tmp/jailctl-unit-XXXXXX");
+	assert_non_null(mkdtemp(o.dir));
+	cleanup_free char *path = xasprintf("%s/config.json", o.dir);
+	struct jc_error err = { 0 };
+	assert_int_equal(jc_write_file_atomic(path, "{\"notes\": \"mine\"}\n", 18, 0644, &err), 0);
+	assert_int_equal(record_with(&o, "2026-12-06 03:00:00", &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "renamed or destroyed meanwhile"));
+	/* The lock was the old name's: nothing written under the new one, nothing left. */
+	cleanup_free char *moved = xasprintf("%s-renamed", o.dir);
+	json_t *c = read_config(moved);
+	assert_null(json_object_get(c, "last_started"));
+	json_decref(c);
+	cleanup_free char *moved_config = xasprintf("%s/config.json", moved);
+	unlink(moved_config);
+	assert_int_equal(rmdir(moved), 0);   /* empty: no temp file left behind */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +373,8 @@ int main(void)
 		cmocka_unit_test(test_split_assignment),
 		cmocka_unit_test(test_json_fields_match_jansson),
 		cmocka_unit_test(test_json_load_simple_matches_jansson),
+		cmocka_unit_test(test_last_started_merges_a_change_made_during_the_flush),
+		cmocka_unit_test(test_last_started_gives_up_on_a_jail_renamed_during_the_flush),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
