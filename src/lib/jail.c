@@ -275,12 +275,10 @@ int jc_jail_write_config(struct jc_ctx *ctx, struct jc_jail *jail, json_t *confi
 	return write_config(ctx, jail, config, true, err);
 }
 
-int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts,
-			 struct jc_error *err)
+int jc_jail_record_facts(struct jc_jail *jail, json_t *facts, struct jc_error *err)
 {
 	if (!jail->config)
 		return jc_error_set(err, EBADMSG, "%s: config.json unreadable", jail->name);
-	(void)ctx;
 	json_t *config = json_deep_copy(jail->config);
 	json_object_update(config, facts);
 	cleanup_free char *path = xasprintf("%s/config.json", jail->dir);

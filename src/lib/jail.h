@@ -97,8 +97,7 @@ int jc_jail_rebase_fstab(const char *fstab_path, const char *old_root, const cha
 /* Record facts learnt at run time (last_started, generated vnetN_mac) in config.json
  * without a backup, so config_backup.json keeps the user's previous settings. The caller
  * holds the jail's lock. */
-int jc_jail_record_facts(struct jc_ctx *ctx, struct jc_jail *jail, json_t *facts,
-			 struct jc_error *err);
+int jc_jail_record_facts(struct jc_jail *jail, json_t *facts, struct jc_error *err);
 /* last_started = stamp into config.json, for a caller holding the jail's lock as lock_fd
  * that may let go of it while the new file is flushed (the slow part): the jail's other
  * commands do not wait for that. Merged again if config.json changed meanwhile; a later

@@ -133,7 +133,7 @@ static int save_macs(struct net_run *run, struct jc_error *err)
 	if (json_object_size(run->macs) == 0)
 		return 0;
 	/* The runtime's start holds the jail's lock: written without taking it again. */
-	return jc_jail_record_facts(run->ctx, jail, run->macs, err);
+	return jc_jail_record_facts(jail, run->macs, err);
 }
 
 static int teardown_record(struct jc_ctx *ctx, json_t *rec, bool ns_going, struct jc_error *err);

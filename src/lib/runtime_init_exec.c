@@ -306,6 +306,13 @@ int rt_init_exec_send(const struct rt_state *st, const struct rt_exec_opts *o, i
 	return 0;
 }
 
+static struct job new_job(int sock)
+{
+	struct job j = { .sock = sock, .pidfd = -1, .sigfd = -1, .give_up = -1 };
+	sigemptyset(&j.early);
+	return j;
+}
+
 /* Waits for the command (j->sigfd: passing signals on, or -1) and closes the socket. */
 static int finish(struct job *j, long timeout_s, int *status, struct jc_error *err)
 {
@@ -330,16 +337,14 @@ static int finish(struct job *j, long timeout_s, int *status, struct jc_error *e
 
 int rt_init_exec_wait(int sock, long timeout_s, int *status, struct jc_error *err)
 {
-	struct job j = { .sock = sock, .pidfd = -1, .sigfd = -1, .give_up = -1 };
-	sigemptyset(&j.early);
+	struct job j = new_job(sock);
 	return finish(&j, timeout_s, status, err);
 }
 
 int rt_init_exec(const struct rt_state *st, const struct rt_exec_opts *o, long timeout_s,
 		 bool forward_signals, int *status, struct jc_error *err)
 {
-	struct job j = { .sock = -1, .pidfd = -1, .sigfd = -1, .give_up = -1 };
-	sigemptyset(&j.early);
+	struct job j = new_job(-1);
 	/* Taken before the request goes: from then on a signal is the command's, and one that
 	 * came in between would otherwise end jailctl and leave the command to run. */
 	sigset_t old;

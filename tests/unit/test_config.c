@@ -2,7 +2,6 @@
  * last_started writer. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,23 +254,32 @@ static void test_json_load_simple_matches_jansson(void **state)
 
 /* ---- last_started: the writer lets go of the jail's lock while it flushes ---- */
 
-/* Another command, run by a thread: it takes the lock as soon as the writer lets go of it,
- * does its part and lets go. */
+/* Another command, run inside the writer's flush: this program is linked with
+ * --wrap=fsync, and the first fsync after record_with armed it is where the writer has let
+ * go of the lock. The command takes the lock (it must be free), does its part, lets go. */
 struct other_command {
 	const char *lock_path;
 	char dir[64];
 	void (*act)(struct other_command *o);
 };
 
-static void *run_other(void *arg)
+static struct other_command *armed;
+
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+
+int __wrap_fsync(int fd)
 {
-	struct other_command *o = arg;
-	int fd = open(o->lock_path, O_RDWR | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(flock(fd, LOCK_EX), 0);
-	o->act(o);
-	close(fd);
-	return NULL;
+	struct other_command *o = armed;
+	armed = NULL;   /* its own writes fsync too */
+	if (o) {
+		int lock = open(o->lock_path, O_RDWR | O_CLOEXEC);
+		assert_true(lock >= 0);
+		assert_int_equal(flock(lock, LOCK_EX | LOCK_NB), 0);
+		o->act(o);
+		close(lock);
+	}
+	return __real_fsync(fd);
 }
 
 static void set_notes(struct other_command *o)
@@ -303,27 +311,32 @@ static int record_with(struct other_command *o, const char *stamp, struct jc_err
 	o->lock_path = lock_path;
 	int lock_fd = -1;
 	assert_int_equal(jc_lock_file(lock_path, &lock_fd, err), 0);
-	pthread_t t;
-	if (o->act)
-		assert_int_equal(pthread_create(&t, NULL, run_other, o), 0);
+	armed = o->act ? o : NULL;
 	struct jc_jail jail = { .name = (char *)"web", .dir = o->dir };
 	int r = jc_jail_record_last_started(&jail, stamp, lock_fd, err);
-	if (o->act)
-		pthread_join(t, NULL);
+	assert_null(armed);   /* the other command did run */
 	close(lock_fd);
 	unlink(lock_path);
 	return r;
+}
+
+/* A jail directory whose config.json has notes = "mine"; its config.json path. */
+static char *jail_dir(struct other_command *o)
+{
+	snprintf(o->dir, sizeof(o->dir), "/tmp/jailctl-unit-XXXXXX");
+	assert_non_null(mkdtemp(o->dir));
+	char *path = xasprintf("%s/config.json", o->dir);
+	struct jc_error err = { 0 };
+	assert_int_equal(jc_write_file_atomic(path, "{\"notes\": \"mine\"}\n", 18, 0644, &err), 0);
+	return path;
 }
 
 static void test_last_started_merges_a_change_made_during_the_flush(void **state)
 {
 	(void)state;
 	struct other_command o = { .act = set_notes };
-	snprintf(o.dir, sizeof(o.dir), "/tmp/jailctl-unit-XXXXXX");
-	assert_non_null(mkdtemp(o.dir));
-	cleanup_free char *path = xasprintf("%s/config.json", o.dir);
+	cleanup_free char *path = jail_dir(&o);
 	struct jc_error err = { 0 };
-	assert_int_equal(jc_write_file_atomic(path, "{\"notes\": \"mine\"}\n", 18, 0644, &err), 0);
 	assert_int_equal(record_with(&o, "2026-12-06 03:00:00", &err), 0);
 	json_t *c = read_config(o.dir);
 	assert_string_equal(json_string_value(json_object_get(c, "notes")), "theirs");
@@ -345,11 +358,8 @@ static void test_last_started_gives_up_on_a_jail_renamed_during_the_flush(void *
 {
 	(void)state;
 	struct other_command o = { .act = rename_jail };
-	snprintf(o.dir, sizeof(o.dir), "/tmp/jailctl-unit-XXXXXX");
-	assert_non_null(mkdtemp(o.dir));
-	cleanup_free char *path = xasprintf("%s/config.json", o.dir);
+	cleanup_free char *path = jail_dir(&o);
 	struct jc_error err = { 0 };
-	assert_int_equal(jc_write_file_atomic(path, "{\"notes\": \"mine\"}\n", 18, 0644, &err), 0);
 	assert_int_equal(record_with(&o, "2026-12-06 03:00:00", &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "renamed or destroyed meanwhile"));
 	/* The lock was the old name's: nothing written under the new one, nothing left. */
