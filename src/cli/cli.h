@@ -21,6 +21,10 @@ struct cli_command {
 const struct cli_command *cli_find_command(const char *name);
 void cli_print_command_help(const struct cli_command *cmd);
 
+/* The static jailctl (dynlib.h): run jailctl-full with this process's command line in
+ * its place. Returns (EXIT_FAIL, reported) only if that cannot be done. */
+int cli_exec_full(void);
+
 /* Report err once and return EXIT_FAIL. */
 int cli_fail(const struct jc_error *err);
 /* "jailctl: <message>" then EXIT_FAIL. */

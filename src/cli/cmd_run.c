@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dynlib.h"
 #include "jail.h"
+#include "net.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -245,6 +247,26 @@ static int open_jail(struct jc_ctx *ctx, const char *name, struct jc_jail **out)
 	return 0;
 }
 
+/* The static jailctl (dynlib.h) starts and stops one jail without networking itself;
+ * for more it is replaced by jailctl-full before anything is done. */
+static bool static_one_jail(int argc, char **argv, bool batch_option)
+{
+	return jc_dl_available() ||
+	       (!batch_option && argc - optind == 1 && strcmp(argv[optind], "ALL") != 0);
+}
+
+/* Opened, nothing done yet: the last moment to hand the jail to jailctl-full. */
+static int open_jail_here(struct jc_ctx *ctx, const char *name, struct jc_jail **out)
+{
+	int rc = open_jail(ctx, name, out);
+	if (rc == 0 && !jc_dl_available() && jc_net_needs_libs(ctx, *out)) {
+		jc_jail_free(*out);
+		*out = NULL;
+		return cli_exec_full();
+	}
+	return rc;
+}
+
 /* In a batch (--rc, ALL) a jail that is already up is not an error. Frees jail. */
 static int start_opened(struct jc_ctx *ctx, struct jc_jail *jail, bool batch)
 {
@@ -274,7 +296,7 @@ static int start_batch(struct jc_ctx *ctx, const char *name, bool force)
 static int stop_one(struct jc_ctx *ctx, const char *name, bool force)
 {
 	struct jc_jail *jail = NULL;
-	int rc = open_jail(ctx, name, &jail);
+	int rc = open_jail_here(ctx, name, &jail);
 	if (rc)
 		return rc;
 	struct jc_error err = { 0 };
@@ -291,13 +313,17 @@ static int start_with_deps(struct jc_ctx *ctx, const char *name, char ***chain)
 		if (strcmp((*chain)[i], name) == 0)
 			return cli_failf("%s: dependency cycle in 'depends'", name);
 	struct jc_jail *jail = NULL;
-	int rc = open_jail(ctx, name, &jail);
+	int rc = open_jail_here(ctx, name, &jail);
 	if (rc)
 		return rc;
 	cleanup_free char *deps = jc_jail_get(jail, "depends");
 	cleanup_strv char **v = jc_strsplit(deps && strcmp(deps, "none") != 0 ? deps : "", " ,");
 	if (!v[0])
 		return start_opened(ctx, jail, false);   /* the usual case: no second open */
+	if (!jc_dl_available()) {
+		jc_jail_free(jail);
+		return cli_exec_full();   /* its dependencies may have networking */
+	}
 	cleanup_free char *real = xstrdup(jail->name);
 	jc_jail_free(jail);
 	jc_strv_push(chain, real);
@@ -335,6 +361,8 @@ int cmd_start(struct jc_ctx *ctx, int argc, char **argv)
 	}
 	if (!rc && optind >= argc)
 		return cli_usage("start", "a jail name, ALL or --rc is required");
+	if (!static_one_jail(argc, argv, rc))
+		return cli_exec_full();
 	if (load(ctx))
 		return EXIT_FAIL;
 	if (rc)
@@ -367,6 +395,8 @@ int cmd_stop(struct jc_ctx *ctx, int argc, char **argv)
 	}
 	if (!rc && optind >= argc)
 		return cli_usage("stop", "a jail name, ALL or --rc is required");
+	if (!static_one_jail(argc, argv, rc))
+		return cli_exec_full();
 	if (load(ctx))
 		return EXIT_FAIL;
 	if (rc)
@@ -384,7 +414,7 @@ int cmd_stop(struct jc_ctx *ctx, int argc, char **argv)
 static int restart_one(struct jc_ctx *ctx, const char *name, bool soft)
 {
 	struct jc_jail *jail = NULL;
-	int rc = open_jail(ctx, name, &jail);
+	int rc = open_jail_here(ctx, name, &jail);
 	if (rc)
 		return rc;
 	struct jc_error err = { 0 };
@@ -411,6 +441,8 @@ int cmd_restart(struct jc_ctx *ctx, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage("restart", "a jail name or ALL is required");
+	if (!static_one_jail(argc, argv, false))
+		return cli_exec_full();
 	if (load(ctx))
 		return EXIT_FAIL;
 	int ret = 0;
@@ -431,7 +463,7 @@ int cmd_restart(struct jc_ctx *ctx, int argc, char **argv)
 /* Open a jail for exec/console, starting it first with -f. */
 static int open_running(struct jc_ctx *ctx, const char *name, bool force, struct jc_jail **out)
 {
-	int rc = open_jail(ctx, name, out);
+	int rc = force ? open_jail_here(ctx, name, out) : open_jail(ctx, name, out);
 	if (rc || !force || is_running(ctx, *out))
 		return rc;
 	struct jc_error err = { 0 };

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "dynlib.h"
+#include "fileio.h"
 #include "net.h"
 #include "util.h"
 
@@ -219,6 +222,39 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+/* What the static jailctl runs itself: the commands of a jail's life, which are run most
+ * often and need no optional library unless the jail has networking (cmd_run.c hands
+ * those jails over). Everything else goes to jailctl-full at once. */
+static bool runs_static(const char *command)
+{
+	static const char *const fast[] = { "start", "stop", "restart", "exec", "console", "help" };
+	for (size_t i = 0; i < JC_ARRAY_SIZE(fast); i++)
+		if (strcmp(command, fast[i]) == 0)
+			return true;
+	return false;
+}
+
+int cli_exec_full(void)
+{
+	struct jc_error err = { 0 };
+	cleanup_free char *cmdline = NULL;
+	size_t len = 0;
+	/* The command line exactly as given, options before the command included. */
+	if (jc_read_file("/proc/self/cmdline", &cmdline, &len, &err) < 0)
+		return cli_fail(&err);
+	cleanup_free char **argv = xcalloc(len + 1, sizeof(char *));
+	size_t n = 0;
+	for (size_t at = 0; at < len; at += strlen(cmdline + at) + 1)
+		argv[n++] = cmdline + at;
+	cleanup_close int fd = jc_open_helper("jailctl-full", &err);
+	if (fd < 0)
+		return cli_fail(&err);
+	fflush(NULL);
+	fexecve(fd, argv, environ);
+	jc_error_errno(&err, errno, "cannot run jailctl-full");
+	return cli_fail(&err);
+}
+
 /* jailctl is the event script of the DHCP clients it starts (net_dhcp.c): udhcpc runs
  * it as "jailctl EVENT" with JC_NET_DHCP_HOOK_ENV set, in the jail's network namespace. */
 static int dhcp_event(const char *event)
@@ -232,7 +268,7 @@ static int dhcp_event(const char *event)
 int main(int argc, char **argv)
 {
 	if (getenv(JC_NET_DHCP_HOOK_ENV) && argc == 2)
-		return dhcp_event(argv[1]);
+		return jc_dl_available() ? dhcp_event(argv[1]) : cli_exec_full();
 	static const struct option opts[] = {
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -268,6 +304,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "jailctl: unknown command '%s' (see 'jailctl help')\n", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (!jc_dl_available() && !runs_static(cmd->name))
+		return cli_exec_full();
 	int cargc = argc - optind;
 	char **cargv = argv + optind;
 	if (wants_help(cargc, cargv)) {

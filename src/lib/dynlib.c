@@ -20,3 +20,8 @@ int jc_dl_load(const char *soname, const char *package, const struct jc_dl_sym *
 	}
 	return 0;
 }
+
+bool jc_dl_available(void)
+{
+	return true;
+}

@@ -199,3 +199,23 @@ void jc_boot_id(char out[40])
 	if (jc_read_file("/proc/sys/kernel/random/boot_id", &text, NULL, &(struct jc_error){ 0 }) == 0)
 		snprintf(out, 40, "%s", jc_strstrip(text));
 }
+
+int jc_open_helper(const char *name, struct jc_error *err)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return jc_error_errno(err, errno, "/proc/self/exe");
+	exe[n] = '\0';
+	const char *dir = dirname(exe);
+	static const char *const rel[] = { "", "../libexec/jailctl/", "../lib/jailctl/" };
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/%s%s", dir, rel[i], name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	return jc_error_set(err, ENOENT, "%s not found next to %s or in ../libexec/jailctl", name,
+			    dir);
+}

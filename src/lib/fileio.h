@@ -34,6 +34,9 @@ int jc_copy_file_unsynced(const char *src, const char *dst, struct jc_error *err
 int jc_lock_file(const char *lockpath, int *out_fd, struct jc_error *err);
 int jc_mkdir_p(const char *path, mode_t mode, struct jc_error *err);
 /* This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
+/* Open a program that ships with jailctl (jailctl-init, jailctl-full): next to the running
+ * binary (the build tree, or libexec/jailctl itself) or in ../libexec/jailctl. */
+int jc_open_helper(const char *name, struct jc_error *err);
 void jc_boot_id(char out[40]);
 bool jc_path_exists(const char *path);
 bool jc_is_dir(const char *path);

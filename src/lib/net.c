@@ -178,6 +178,21 @@ static bool nothing_to_do(const struct net_plan *p)
 	       !(p->assign_localhost && p->has_localhost_ip);
 }
 
+bool jc_net_needs_libs(struct jc_ctx *ctx, const struct jc_jail *jail)
+{
+	/* A record left by an earlier start names links and rules to take down. */
+	cleanup_free char *path = net_record_path(ctx, jail->name);
+	if (access(path, F_OK) == 0)
+		return true;
+	struct net_plan p;
+	struct jc_error ignored = { 0 };
+	/* A plan that does not build: jailctl-full reports why, as any start would. */
+	bool needs = net_plan_build(jail, &p, &ignored) < 0 ||
+		     (p.mode != JC_NET_INHERIT && !nothing_to_do(&p));
+	net_plan_release(&p);
+	return needs;
+}
+
 static int run_setup(struct net_run *run, struct jc_error *err)
 {
 	if (nothing_to_do(&run->plan))

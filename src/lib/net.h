@@ -47,6 +47,10 @@ int jc_net_teardown(struct jc_ctx *ctx, const char *jail_name, struct jc_error *
 /* Whether a host-side interface named for this JID (vnetN.<JID>) still exists, as it
  * does for a moment after its jail stopped: that JID must not be handed out yet. */
 bool jc_net_jid_links_exist(int jid);
+/* Whether starting or stopping the jail needs netlink or nftables (anything beyond its
+ * own loopback, or a network record left to tear down): the static jailctl hands such
+ * jails to jailctl-full (dynlib.h). */
+bool jc_net_needs_libs(struct jc_ctx *ctx, const struct jc_jail *jail);
 
 /* Live IPv4 addresses of a running jail ("a/n,..."), for list/get of DHCP and NAT jails;
  * NULL when it has none or cannot be looked at. Caller frees. */

@@ -25,79 +25,18 @@
 
 enum { NL_BUFSZ = 32768 };
 
-/* ---- namespaces ---- */
-
-int net_ns_open(pid_t pid, struct jc_error *err)
-{
-	char path[64];
-	if (pid > 0)
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/thread-self/ns/net");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return jc_error_errno(err, errno, "%s", path);
-	return fd;
-}
-
-/* Switch this thread into ns_fd; *saved receives the namespace to come back to. */
-static int ns_enter(int ns_fd, int *saved, struct jc_error *err)
-{
-	*saved = -1;
-	if (ns_fd < 0)
-		return 0;
-	int fd = net_ns_open(0, err);
-	if (fd < 0)
-		return fd;
-	if (setns(ns_fd, CLONE_NEWNET) < 0) {
-		int e = errno;
-		close(fd);
-		return jc_error_errno(err, e, "cannot enter the jail's network namespace");
-	}
-	*saved = fd;
-	return 0;
-}
-
-static void ns_leave(int saved)
-{
-	if (saved < 0)
-		return;
-	/* Carrying on in the jail's namespace would apply host changes to the jail (and the
-	 * other way round): there is no safe way forward if returning fails. */
-	if (setns(saved, CLONE_NEWNET) < 0)
-		abort();
-	close(saved);
-}
-
-int net_sysctl(int ns_fd, const char *path, const char *value, struct jc_error *err)
-{
-	int saved;
-	int r = ns_enter(ns_fd, &saved, err);
-	if (r < 0)
-		return r;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int e = errno;
-	size_t len = strlen(value);
-	if (fd >= 0) {
-		e = write(fd, value, len) == (ssize_t)len ? 0 : errno ? errno : EIO;
-		close(fd);
-	}
-	ns_leave(saved);
-	return e ? jc_error_errno(err, e, "%s", path) : 0;
-}
-
 /* ---- sockets and exchanges ---- */
 
 int nl_open(struct nl *nl, int ns_fd, struct jc_error *err)
 {
 	memset(nl, 0, sizeof(*nl));
 	int saved;
-	int r = ns_enter(ns_fd, &saved, err);
+	int r = net_ns_enter(ns_fd, &saved, err);
 	if (r < 0)
 		return r;
 	struct mnl_socket *sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	int e = errno;
-	ns_leave(saved);
+	net_ns_leave(saved);
 	if (!sk)
 		return jc_error_errno(err, e, "netlink socket");
 	if (mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) < 0) {

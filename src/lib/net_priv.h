@@ -139,7 +139,7 @@ unsigned net_forwards_clash(const struct net_forward *a, size_t na,
 /* Forward as iocage writes it: tcp(80:8080). */
 char *net_forward_text(const struct net_forward *f);
 
-/* ---- netlink (net_link.c) ---- */
+/* ---- netlink (net_link.c; net_link_none.c in the static jailctl) ---- */
 
 struct mnl_socket;
 
@@ -214,6 +214,10 @@ int nl_rule_add(struct nl *nl, int family, unsigned table, unsigned pref, struct
 int net_sysctl(int ns_fd, const char *path, const char *value, struct jc_error *err);
 /* The network namespace of a process, or of the caller (pid 0). */
 int net_ns_open(pid_t pid, struct jc_error *err);
+/* Switch this thread into ns_fd (-1: stay); *saved receives the namespace to come back
+ * to, which net_ns_leave restores (aborting if it cannot: see there). */
+int net_ns_enter(int ns_fd, int *saved, struct jc_error *err);
+void net_ns_leave(int saved);
 
 /* ---- the record of a start (net_state.c) ---- */
 

@@ -325,15 +325,40 @@ static int bpf_cache_read(int dirfd, const char *name, struct rt_bpf *out)
 	return 0;
 }
 
-/* Cache files of other binaries or kernels are dropped when a new one is written. */
-static void bpf_cache_prune(const char *dir, const char *key)
+/* Files of other builds and kernels are dropped when a new one is written, oldest first,
+ * down to a few: jailctl and jailctl-full are two binaries (dynlib.h), each with its own
+ * files, and dropping every other binary's would make them recompile in turn. */
+enum { BPF_CACHE_KEEP = 16 };
+
+struct cache_file {
+	char name[256];
+	time_t mtime;
+};
+
+static int older_first(const void *a, const void *b)
+{
+	time_t x = ((const struct cache_file *)a)->mtime, y = ((const struct cache_file *)b)->mtime;
+	return (x > y) - (x < y);
+}
+
+static void bpf_cache_prune(const char *dir)
 {
 	cleanup_closedir DIR *d = opendir(dir);
+	struct cache_file files[64];
+	size_t n = 0;
 	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (strncmp(e->d_name, "seccomp-", 8) == 0 &&
-		    strncmp(e->d_name, key, strlen(key)) != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
+	struct stat st;
+	while (d && (e = readdir(d)) && n < JC_ARRAY_SIZE(files)) {
+		if (strncmp(e->d_name, "seccomp-", 8) != 0 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		snprintf(files[n].name, sizeof(files[n].name), "%s", e->d_name);
+		files[n++].mtime = st.st_mtime;
+	}
+	qsort(files, n, sizeof(files[0]), older_first);
+	/* Room for the one about to be written. */
+	for (size_t i = 0; d && n >= BPF_CACHE_KEEP && i <= n - BPF_CACHE_KEEP; i++)
+		unlinkat(dirfd(d), files[i].name, 0);
 }
 
 int rt_seccomp_compile_cached(const char *cache_dir, unsigned flags, struct rt_bpf *out,
@@ -351,7 +376,7 @@ int rt_seccomp_compile_cached(const char *cache_dir, unsigned flags, struct rt_b
 	int r = rt_seccomp_compile(flags, out, err);
 	if (r < 0 || dirfd < 0)
 		return r;
-	bpf_cache_prune(cache_dir, key);
+	bpf_cache_prune(cache_dir);
 	cleanup_free char *path = xasprintf("%s/%s", cache_dir, name);
 	/* Atomic: a crash leaves the whole filter or none, never a shorter one. */
 	struct jc_error ignored = { 0 };

@@ -14,7 +14,6 @@
  *   child  → "E<message>" on any failure. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -146,27 +145,6 @@ static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 
 /* ---- the parent ---- */
 
-/* jailctl-init sits next to the jailctl binary (build tree) or in libexec/jailctl. */
-static int open_init(struct jc_error *err)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return jc_error_errno(err, errno, "/proc/self/exe");
-	exe[n] = '\0';
-	const char *dir = dirname(exe);
-	static const char *const rel[] = { "jailctl-init", "../libexec/jailctl/jailctl-init",
-					   "../lib/jailctl/jailctl-init" };
-	for (size_t i = 0; i < JC_ARRAY_SIZE(rel); i++) {
-		cleanup_free char *path = xasprintf("%s/%s", dir, rel[i]);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			return fd;
-	}
-	return jc_error_set(err, ENOENT, "jailctl-init not found next to %s or in ../libexec/jailctl",
-			    dir);
-}
-
 /* Receive one message; "" on EOF. Bounded so a wedged child cannot hang jailctl. */
 static int recv_msg(int sock, char *buf, size_t len, struct jc_error *err)
 {
@@ -223,7 +201,7 @@ static int fork_init(struct start *s, int init_fd, pid_t *out, struct jc_error *
 
 static int spawn_init(struct start *s, struct jc_error *err)
 {
-	cleanup_close int init_fd = open_init(err);
+	cleanup_close int init_fd = jc_open_helper("jailctl-init", err);
 	if (init_fd < 0)
 		return init_fd;
 	pid_t pid = 0;

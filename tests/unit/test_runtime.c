@@ -340,6 +340,45 @@ static void test_seccomp_cache(void **state)
 	rmdir(dir);
 }
 
+/* jailctl and jailctl-full each keep their own filter: writing one drops only the oldest
+ * files, down to 16, never every other binary's. */
+static void test_seccomp_cache_keeps_other_binaries(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/jailctl-bpf-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 20; i++) {
+		cleanup_free char *path = xasprintf("%s/seccomp-other-%02d.bpf", dir, i);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		struct timespec t[2] = { { .tv_sec = 1000000 + i }, { .tv_sec = 1000000 + i } };
+		assert_int_equal(futimens(fd, t), 0);
+		close(fd);
+	}
+	struct jc_error err = { 0 };
+	struct rt_bpf bpf;
+	assert_int_equal(rt_seccomp_compile_cached(dir, 0, &bpf, &err), 0);
+	rt_bpf_release(&bpf);
+	int kept = 0, own = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "seccomp-other-", 14) == 0) {
+			kept++;
+			/* the five oldest went */
+			assert_true(atoi(e->d_name + 14) >= 5);
+		} else if (strncmp(e->d_name, "seccomp-", 8) == 0) {
+			own++;
+		}
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	rmdir(dir);
+	assert_int_equal(own, 1);
+	assert_int_equal(kept, 15);
+}
+
 /* ---- trimming a started jail's page cache, against fake cgroup directories ---- */
 
 static void put_text(const char *dir, const char *file, const char *text)
@@ -516,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_text),
 		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_seccomp_cache),
+		cmocka_unit_test(test_seccomp_cache_keeps_other_binaries),
 		cmocka_unit_test(test_trim_v1),
 		cmocka_unit_test(test_trim_v2),
 		cmocka_unit_test(test_ctx_reaps_background_children),
