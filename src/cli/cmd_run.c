@@ -11,7 +11,6 @@
 #include "cli.h"
 #include "dynlib.h"
 #include "jail.h"
-#include "net.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -259,7 +258,7 @@ static bool static_one_jail(int argc, char **argv, bool batch_option)
 static int open_jail_here(struct jc_ctx *ctx, const char *name, struct jc_jail **out)
 {
 	int rc = open_jail(ctx, name, out);
-	if (rc == 0 && !jc_dl_available() && jc_net_needs_libs(ctx, *out)) {
+	if (rc == 0 && !jc_dl_available() && jc_runtime_needs_libs(ctx, *out)) {
 		jc_jail_free(*out);
 		*out = NULL;
 		return cli_exec_full();

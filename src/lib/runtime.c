@@ -11,10 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "runtime_priv.h"
 #include "util.h"
 
 enum { KILL_WAIT_MS = 10000 };
+
+bool jc_runtime_needs_libs(struct jc_ctx *ctx, const struct jc_jail *jail)
+{
+	/* gethostid() falls back to resolving the host's name when /etc/hostid is missing. */
+	return jc_jail_get_bool(jail, "hostid_strict_check") || jc_net_needs_libs(ctx, jail);
+}
 
 int jc_runtime_status(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_run_state *out,
 		      struct jc_error *err)

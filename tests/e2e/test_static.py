@@ -60,9 +60,11 @@ def test_a_jail_without_networking_lives_without_jailctl_full(btrfs_pool, lone):
 def test_what_needs_shared_libraries_is_refused_cleanly_without_jailctl_full(btrfs_pool, lone):
     ok("fetch", "-r", "busybox")
     ok("create", "-r", "busybox", "-n", "wired", "vnet=1", "ip4_addr=vnet0|10.77.0.2/24")
+    ok("create", "-r", "busybox", "-n", "strict", "hostid_strict_check=1")
     before = ok("list", "-H").out
-    # a command that always needs them, and a start that needs netlink for the jail's VNET
-    for args in (["list"], ["start", "wired"]):
+    # a command that always needs them, a start that needs netlink for the jail's VNET, and
+    # one that needs glibc's NSS for the host id it checks
+    for args in (["list"], ["start", "wired"], ["start", "strict"]):
         rc, out, err = run(lone, *args)
         assert rc == 1
         lines = err.splitlines()
