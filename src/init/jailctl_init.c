@@ -4,8 +4,10 @@
  * once none of its children is left. jailctl stop sends SIGKILL after stop_timeout if
  * that takes too long; the kernel then kills whatever remains in the namespace.
  *
- * It also runs commands for jailctl (exec, exec_start, exec_stop): given a listening
- * socket as fd argv[1], it starts each requested command (src/lib/init_proto.h). Its
+ * It waits for jailctl's "G" on the socket fd argv[2] first (the jail's network is set up
+ * then; on EOF it exits). It also runs commands for jailctl (exec, exec_start, exec_stop):
+ * given a listening socket as fd argv[1], it starts each requested command
+ * (src/lib/init_proto.h). Its
  * children are born inside every namespace and cgroup of the jail and under its
  * restrictions, which is what makes an exec cheap: nothing to join, nothing to drop.
  *
@@ -381,15 +383,30 @@ static int wait_signals(const sigset_t *all)
 	}
 }
 
-static int listen_fd_arg(int argc, char **argv)
+/* argv[i]: a socket descriptor handed over by jailctl, or "-". */
+static int socket_arg(int argc, char **argv, int i)
 {
 	struct stat st;
 	char *end;
-	long fd = argc > 1 ? strtol(argv[1], &end, 10) : -1;
+	long fd = argc > i ? strtol(argv[i], &end, 10) : -1;
 	if (fd < 3 || fd > 65535 || *end || fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return -1;
 	fcntl((int)fd, F_SETFD, FD_CLOEXEC);
 	return (int)fd;
+}
+
+/* jailctl's "G": the jail's network is ready and exec_start is queued. Anything else (EOF:
+ * jailctl gave up on the start) ends the jail before anything ran in it. */
+static bool wait_go(int go_fd)
+{
+	if (go_fd < 0)
+		return true;
+	char c = 0;
+	ssize_t n;
+	while ((n = read(go_fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	close(go_fd);
+	return n == 1 && c == 'G';
 }
 
 int main(int argc, char **argv)
@@ -402,7 +419,9 @@ int main(int argc, char **argv)
 	/* Signals are taken synchronously: a blocked signal is queued rather than dropped
 	 * (the kernel drops default-action signals sent to a namespace's init). */
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	struct init in = { .listen_fd = listen_fd_arg(argc, argv) };
+	if (!wait_go(socket_arg(argc, argv, 2)))
+		return 1;
+	struct init in = { .listen_fd = socket_arg(argc, argv, 1) };
 	for (size_t i = 0; i < MAX_CONNS; i++)
 		in.conns[i].fd = -1;
 	in.sigfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -434,6 +434,34 @@ int rt_cgroups_attach(const struct rt_cgroups *cg, pid_t pid, struct jc_error *e
 	return 0;
 }
 
+int rt_cgroup_v2_fd(const struct rt_cgroups *cg)
+{
+	return first_v1(cg) == 1 ? open(cg->paths[0], O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+}
+
+#if defined(__x86_64__)
+/* As glibc's vfork: the return address is kept in a register across the syscall and put
+ * back after it, in the parent and in the child alike, so nothing the child calls can
+ * overwrite the one the parent returns through. */
+__asm__(".text\n"
+	".globl rt_clone3_shared_vm\n"
+	".type rt_clone3_shared_vm,@function\n"
+	"rt_clone3_shared_vm:\n"
+	"	pop %rdx\n"
+	"	mov $435, %eax\n"   /* __NR_clone3 */
+	"	syscall\n"
+	"	push %rdx\n"
+	"	ret\n"
+	".size rt_clone3_shared_vm, .-rt_clone3_shared_vm\n");
+#else
+long rt_clone3_shared_vm(struct clone_args *args, size_t size)
+{
+	(void)args;
+	(void)size;
+	return -ENOSYS;
+}
+#endif
+
 /* No clone3 (kernel < 5.7) or no CLONE_INTO_CGROUP: fork, the child then joins the slow
  * way. CLONE_NEWPID is the only extra flag callers use. */
 static pid_t fork_fallback(unsigned long long extra, int *out_pidfd)

@@ -199,6 +199,13 @@ int rt_cgroups_attach(const struct rt_cgroups *cg, pid_t pid, struct jc_error *e
  * *out_pidfd (may be NULL) receives a pidfd of the child in the parent. */
 pid_t rt_fork_into_cgroup(const struct rt_cgroups *cg, unsigned long long extra, int *out_pidfd,
 			  bool *v2_joined);
+/* An O_PATH descriptor of the jail's cgroup v2 directory (-1: none), for CLONE_INTO_CGROUP. */
+int rt_cgroup_v2_fd(const struct rt_cgroups *cg);
+/* clone3 (-errno on failure) for flags with CLONE_VM | CLONE_VFORK and no stack of its own:
+ * the child runs on the caller's stack while the caller waits, and must exec or _exit
+ * without returning from the function that called this. -ENOSYS off x86-64. */
+struct clone_args;
+long rt_clone3_shared_vm(struct clone_args *args, size_t size) __attribute__((returns_twice));
 /* In the single-threaded child: join the jail's other cgroups. v1 hierarchies through
  * their tasks file with "0" (moving just the calling thread takes no global lock). */
 int rt_cgroups_join_self(const struct rt_cgroups *cg, bool v2_joined, struct jc_error *err);

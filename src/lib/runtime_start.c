@@ -3,20 +3,23 @@
  * last_started. Any failure undoes what was done; a jailctl killed half-way leaves a
  * state record whose starter is dead, which the next command cleans up.
  *
- * Parent and child synchronise over a socketpair:
- *   parent → "C"  the v1 cgroups exist (made while the child creates its namespaces)
- *   child  → "U"  namespaces exist, cgroups joined (the parent now records it and plumbs
- *                 the network while the child builds the jail's root)
- *   parent → "G"  the network is ready (and exec_start is queued in the init's request
- *                 socket): the init may run
- *   child  → "R"  root and its files ready, about to exec the init; then EOF once the
- *                 exec happened
- *   child  → "E<message>" on any failure. */
+ * The cgroups are made first. The child shares this process's memory until it execs the
+ * init (clone3 with CLONE_VM | CLONE_VFORK, this process waiting meanwhile): on a VM where
+ * a page fault traps to the hypervisor, a forked child's copy-on-write faults and the
+ * teardown of its copy of jailctl at the exec cost a start ~2 ms (docs/BENCHMARKS.md,
+ * eighth round). Where that clone is not available a plain fork does the same work.
+ * Parent and child talk over a socketpair whose child end the init keeps:
+ *   child  → "R"  namespaces, cgroups, root and its files ready, about to exec the init
+ *   child  → "E<message>" on any failure, then exits
+ *   parent → "G"  to the init: its network is ready and exec_start is queued in its request
+ *                 socket; nothing of the jail runs before (the init waits for it). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,22 +54,13 @@ struct start {
 
 /* ---- the child: becomes the jail's init ---- */
 
-static void child_fail(int sock, const struct jc_error *err)
+static __attribute__((noreturn)) void child_fail(int sock, const struct jc_error *err)
 {
 	char msg[JC_ERROR_MSG_MAX + 1];
 	int n = snprintf(msg, sizeof(msg), "E%s", err->msg);
 	if (send(sock, msg, (size_t)n, MSG_NOSIGNAL) < 0)
 		_exit(126);
 	_exit(127);
-}
-
-static bool child_wait(int sock, char what)
-{
-	char c;
-	ssize_t n;
-	while ((n = recv(sock, &c, 1, 0)) < 0 && errno == EINTR)
-		;
-	return n == 1 && c == what;
 }
 
 static int child_finish(const struct rt_plan *p, struct jc_error *err)
@@ -92,18 +86,14 @@ static int child_finish(const struct rt_plan *p, struct jc_error *err)
 }
 
 static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
-		       int sock, struct jc_error *err)
+		       struct jc_error *err)
 {
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS | p->ns_flags) < 0)
 		return jc_error_errno(err, errno, "cannot create namespaces");
 	if ((p->ns_flags & CLONE_NEWNET) && rt_loopback_up(err) < 0)
 		return -1;
-	if (!child_wait(sock, 'C'))
-		_exit(125);   /* jailctl went away or failed: nobody to report to */
 	if (rt_cgroups_join_self(cg, v2_joined, err) < 0)
 		return -1;
-	if (send(sock, "U", 1, MSG_NOSIGNAL) < 0)
-		_exit(125);
 	/* Rooted at the jail's cgroup, which this process has joined. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return jc_error_errno(err, errno, "cannot create the cgroup namespace");
@@ -120,23 +110,28 @@ static int child_setup(const struct rt_plan *p, const struct rt_cgroups *cg, boo
 	return child_finish(p, err);
 }
 
-static void child_main(const struct rt_plan *p, const struct rt_cgroups *cg, bool v2_joined,
-		       int sock, int init_fd, int listen_fd)
+/* Never returns: execs the init or exits. With CLONE_VM it runs in jailctl's memory while
+ * jailctl waits, so it must not return into jailctl's frames. */
+static __attribute__((noreturn)) void child_main(const struct rt_plan *p,
+						 const struct rt_cgroups *cg, bool v2_joined,
+						 int sock, int init_fd, int listen_fd)
 {
 	struct jc_error err = { 0 };
 	/* Until the init runs, the child must not outlive a killed jailctl. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (child_setup(p, cg, v2_joined, sock, &err) < 0)
+	if (child_setup(p, cg, v2_joined, &err) < 0)
 		child_fail(sock, &err);
-	/* Nothing of the jail runs before its network is set up. */
-	if (!child_wait(sock, 'G') || send(sock, "R", 1, MSG_NOSIGNAL) < 0)
+	if (send(sock, "R", 1, MSG_NOSIGNAL) < 0)
 		_exit(125);
 	prctl(PR_SET_PDEATHSIG, 0);
-	/* The one descriptor the init keeps: where jailctl asks it to run commands. */
-	char fdarg[16] = "";
+	/* The descriptors the init keeps: where jailctl asks it to run commands, and where
+	 * jailctl says "G" (EOF: jailctl gave up, and so does the init). */
+	char fdarg[16] = "-", goarg[16] = "-";
 	if (listen_fd >= 0 && fcntl(listen_fd, F_SETFD, 0) == 0)
 		snprintf(fdarg, sizeof(fdarg), "%d", listen_fd);
-	char *const argv[] = { (char *)"jailctl-init", fdarg[0] ? fdarg : NULL, NULL };
+	if (fcntl(sock, F_SETFD, 0) == 0)
+		snprintf(goarg, sizeof(goarg), "%d", sock);
+	char *const argv[] = { (char *)"jailctl-init", fdarg, goarg, NULL };
 	char *const envp[] = { NULL };
 	syscall(SYS_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
 	jc_error_errno(&err, errno, "cannot run jailctl-init");
@@ -176,25 +171,63 @@ static int expect(struct start *s, char what, struct jc_error *err)
 	return jc_error_set(err, EIO, "%s: the jail's init exited during setup", s->jail->name);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* The child's frames below this one never returned: AddressSanitizer still has them marked
+ * (as it unmarks a real vfork child's), and this process's next calls reuse that stack. */
+static __attribute__((noinline)) void rt_forget_child_stack(void)
+{
+	enum { CHILD_STACK_MAX = 1 << 20 };
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	__asan_unpoison_memory_region((void *)(here - CHILD_STACK_MAX), CHILD_STACK_MAX);
+}
+#else
+static void rt_forget_child_stack(void)
+{
+}
+#endif
+
+/* PID 1 of a new pid namespace, born in the jail's cgroup v2, sharing this process's memory
+ * until it execs the init (else a fork). */
+static pid_t clone_child(struct start *s, int sock, int init_fd)
+{
+	cleanup_close int cgfd = rt_cgroup_v2_fd(&s->st.cg);
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_PIDFD | CLONE_INTO_CGROUP,
+		.pidfd = (uint64_t)(uintptr_t)&s->init_pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgfd,
+	};
+	fflush(NULL);
+	long pid = cgfd >= 0 ? rt_clone3_shared_vm(&args, sizeof(args)) : -ENOSYS;
+	if (pid == 0)
+		child_main(&s->plan, &s->st.cg, true, sock, init_fd, s->listen_fd);
+	if (pid > 0) {
+		rt_forget_child_stack();
+		return (pid_t)pid;
+	}
+	/* No clone3 with CLONE_INTO_CGROUP here (or not on this architecture). */
+	bool v2_joined = false;
+	pid_t child = rt_fork_into_cgroup(&s->st.cg, CLONE_NEWPID, &s->init_pidfd, &v2_joined);
+	if (child == 0)
+		child_main(&s->plan, &s->st.cg, v2_joined, sock, init_fd, s->listen_fd);
+	return child;
+}
+
 static int fork_init(struct start *s, int init_fd, pid_t *out, struct jc_error *err)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return jc_error_errno(err, errno, "socketpair");
-	/* PID 1 of a new pid namespace, born in the jail's cgroup v2. */
-	bool v2_joined = false;
-	pid_t pid = rt_fork_into_cgroup(&s->st.cg, CLONE_NEWPID, &s->init_pidfd, &v2_joined);
-	if (pid == 0) {
-		close(sv[0]);
-		child_main(&s->plan, &s->st.cg, v2_joined, sv[1], init_fd, s->listen_fd);
-	}
-	int e = errno;
+	pid_t pid = clone_child(s, sv[1], init_fd);
+	/* A child sharing the memory wrote errno too: only a failed fork's is ours. */
+	int e = pid < 0 ? errno : 0;
 	close(sv[1]);
 	if (s->listen_fd >= 0)
 		close(steal_fd(s->listen_fd));
 	s->sock = sv[0];
 	if (pid < 0 || s->init_pidfd < 0)
-		return jc_error_errno(err, e, "%s: cannot create the jail's init", s->jail->name);
+		return jc_error_errno(err, e ? e : EIO, "%s: cannot create the jail's init", s->jail->name);
 	*out = pid;
 	return 0;
 }
@@ -205,40 +238,31 @@ static int spawn_init(struct start *s, struct jc_error *err)
 	if (init_fd < 0)
 		return init_fd;
 	pid_t pid = 0;
+	/* Before the child, which joins them as it starts and runs while this process waits. */
+	int r = rt_cgroups_create_rest(s->ctx, s->jail->name, &s->plan, &s->st.cg, err);
+	if (r < 0)
+		return r;
 	s->listen_fd = rt_init_listen(&s->st);
 	if (s->listen_fd < 0)
 		jc_debug(s->ctx, "%s: no request socket; exec will join the jail itself", s->jail->name);
-	int r = fork_init(s, init_fd, &pid, err);
+	r = fork_init(s, init_fd, &pid, err);
 	if (r < 0)
 		return r;
 	s->st.init_pid = pid;
 	s->st.init_start = rt_pid_start_time(pid);
-	r = rt_cgroups_create_rest(s->ctx, s->jail->name, &s->plan, &s->st.cg, err);
-	if (r == 0 && send(s->sock, "C", 1, MSG_NOSIGNAL) < 0)
-		r = jc_error_errno(err, errno, "%s: the jail's init went away", s->jail->name);
-	if (r == 0)
-		r = expect(s, 'U', err);
+	/* A shared-memory child has run or failed by now; a forked one is waited for. */
+	r = expect(s, 'R', err);
 	if (r == 0)
 		r = rt_state_save(&s->st, err);
 	if (r == 0)
 		r = runtime_network_setup(s->ctx, s->jail, &s->plan, pid, s->st.jid, err);
-	/* Queued in the init's socket now, exec_start starts the moment the init runs
+	/* Queued in the init's socket now, exec_start starts the moment the init may run
 	 * instead of after a round trip to this process. */
 	if (r == 0)
 		r = rt_job_send(s->ctx, s->jail, &s->st, "exec_start", s->log_fd, &s->exec_start, err);
-	/* A child that failed meanwhile cannot take "G"; its report is read as the answer. */
-	if (r == 0) {
-		send(s->sock, "G", 1, MSG_NOSIGNAL);
-		r = expect(s, 'R', err);
-	}
-	if (r < 0)
-		return r;
-	/* EOF: the exec closed the child's end. Anything else is an error report. */
-	char buf[JC_ERROR_MSG_MAX + 2];
-	r = recv_msg(s->sock, buf, sizeof(buf), err);
-	if (r == 0 && buf[0] == 'E')
-		r = jc_error_set(err, EIO, "%s: %s", s->jail->name, buf + 1);
-	return r < 0 ? r : 0;
+	if (r == 0 && send(s->sock, "G", 1, MSG_NOSIGNAL) < 0)
+		r = jc_error_set(err, EIO, "%s: the jail's init exited during setup", s->jail->name);
+	return r;
 }
 
 /* ---- checks ---- */
