@@ -559,6 +559,22 @@ def test_list_long_shows_addresses_as_iocage(busybox):
     assert ok("list", "-h").out.split("\t")[4].strip() == "10.5.0.2,10.5.1.2"
 
 
+def test_services_started_at_start_see_the_jails_network(busybox):
+    """The init runs exec_start only once jailctl has set up the jail's network (it waits
+    for jailctl's go): /etc/rc.local, run by /etc/rc, sees eth0 with its address."""
+    ok("create", "-r", "busybox", "-n", "n", "vnet=1", "ip4_addr=vnet0|10.6.0.2/24",
+       "defaultrouter=none")
+    root = Path(busybox) / "iocage" / "jails" / "n" / "root"
+    (root / "etc" / "rc.local").write_text(
+        "#!/bin/sh\nip -4 -o addr show eth0 >/root/net-at-start 2>&1\n")
+    (root / "etc" / "rc.local").chmod(0o755)
+    for _ in range(3):
+        ok("start", "n")
+        assert "inet 10.6.0.2/24" in jsh("n", "cat /root/net-at-start").out
+        jsh("n", "rm /root/net-at-start")
+        ok("stop", "n")
+
+
 def test_services_started_at_start_see_the_current_proxy(busybox_any):
     """exec_start is handed to the jail's init before it runs: the proxy lines it reads
     must already be this start's, not the previous one's."""
