@@ -7,9 +7,9 @@
  * It waits for jailctl's "G" on the socket fd argv[2] first (the jail's network is set up
  * then; on EOF it exits). It also runs commands for jailctl (exec, exec_start, exec_stop):
  * given a listening socket as fd argv[1], it starts each requested command
- * (src/lib/init_proto.h). Its
- * children are born inside every namespace and cgroup of the jail and under its
- * restrictions, which is what makes an exec cheap: nothing to join, nothing to drop.
+ * (src/lib/init_proto.h). Its children are born inside every namespace and cgroup of the
+ * jail and under its restrictions, which is what makes an exec cheap: nothing to join,
+ * nothing to drop.
  *
  * Static and tiny on purpose: an idle jail costs little more than this process, and it
  * runs from an fd opened on the host, so nothing of it needs to exist in the jail. */

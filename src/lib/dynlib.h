@@ -21,10 +21,11 @@ struct jc_dl_sym {
 	void **slot;   /* a function pointer field, written as a data pointer (POSIX dlsym) */
 };
 
-/* dlopen(soname) and resolve every symbol into its slot: all or nothing. A missing
- * library is an error naming the Debian package that provides it. */
+/* The error code of jc_dl_load in the static jailctl. */
 enum { JC_DL_UNAVAILABLE = ELIBACC };
 
+/* dlopen(soname) and resolve every symbol into its slot: all or nothing. A missing
+ * library is an error naming the Debian package that provides it. */
 int jc_dl_load(const char *soname, const char *package, const struct jc_dl_sym *syms,
 	       size_t n, void **handle, struct jc_error *err);
 

@@ -209,7 +209,7 @@ int jc_open_helper(const char *name, struct jc_error *err)
 	exe[n] = '\0';
 	const char *dir = dirname(exe);
 	static const char *const rel[] = { "", "../libexec/jailctl/", "../lib/jailctl/" };
-	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+	for (size_t i = 0; i < JC_ARRAY_SIZE(rel); i++) {
 		char path[4200];
 		snprintf(path, sizeof(path), "%s/%s%s", dir, rel[i], name);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -33,10 +33,10 @@ int jc_copy_file_unsynced(const char *src, const char *dst, struct jc_error *err
 /* Exclusive flock on lockpath (created 0600 when missing); *out_fd holds the lock until closed. */
 int jc_lock_file(const char *lockpath, int *out_fd, struct jc_error *err);
 int jc_mkdir_p(const char *path, mode_t mode, struct jc_error *err);
-/* This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
 /* Open a program that ships with jailctl (jailctl-init, jailctl-full): next to the running
  * binary (the build tree, or libexec/jailctl itself) or in ../libexec/jailctl. */
 int jc_open_helper(const char *name, struct jc_error *err);
+/* This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
 void jc_boot_id(char out[40]);
 bool jc_path_exists(const char *path);
 bool jc_is_dir(const char *path);

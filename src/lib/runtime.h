@@ -23,11 +23,11 @@ struct jc_run_state {
 	char last_started[24];
 };
 
-/* Current state; a stale record (init gone) is cleaned up and reported as not running. */
 /* Whether starting or stopping the jail needs what only jailctl-full has (dynlib.h): netlink
  * or nftables for its network (jc_net_needs_libs), or glibc's NSS, which a static program
  * cannot load, for the host id that hostid_strict_check compares. */
 bool jc_runtime_needs_libs(struct jc_ctx *ctx, const struct jc_jail *jail);
+/* Current state; a stale record (init gone) is cleaned up and reported as not running. */
 int jc_runtime_status(struct jc_ctx *ctx, const struct jc_jail *jail, struct jc_run_state *out,
 		      struct jc_error *err);
 /* Status of many jails (listings): the run directory and the boot id are read once, each

@@ -1,7 +1,8 @@
 /* Network plumbing of a jail, seen from the host: the runtime's hooks into net.h. A jail
  * either shares the host's network namespace (ip4/ip6 = inherit, no vnet) or has its own
- * with the loopback up (brought up by the jail's init before anything runs in it); VNET
- * (veth on a bridge), shared-IP (ipvlan), NAT and DHCP are built by jc_net_setup. Setup
+ * with the loopback up (brought up by the child that becomes the jail's init, before
+ * anything runs in it); VNET (veth on a bridge), shared-IP (ipvlan), NAT and DHCP are
+ * built by jc_net_setup. Setup
  * runs after the jail's namespaces exist and before anything runs in them; teardown runs
  * at stop, after a failed start and when stale state is cleaned, and tolerates a partial
  * setup (net.c keeps a record of what it built). The kernel finishes it in the background

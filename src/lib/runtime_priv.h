@@ -179,9 +179,9 @@ struct rt_cgroups {
 void rt_cgroups_release(struct rt_cgroups *cg);
 /* The jail's cgroups are jailctl/jailctl-<pool_id>-<NAME> in each hierarchy. This names
  * them all and creates the v2 one with the plan's limits and device rules; the v1 ones
- * (hybrid and v1 hosts) are made by rt_cgroups_create_rest, which start runs while its
- * child creates the namespaces. Warnings (e.g. I/O limits without a known disk) go
- * through ctx. */
+ * (hybrid and v1 hosts) are made by rt_cgroups_create_rest, which start runs just before
+ * its child, which joins them. Warnings (e.g. I/O limits without a known disk) go through
+ * ctx. */
 int rt_cgroups_create(struct jc_ctx *ctx, const char *name, const struct rt_plan *plan,
 		      struct rt_cgroups *out, struct jc_error *err);
 /* The device rules of a cgroup v2 directory: a BPF program that allows d's nodes only
