@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import JAILCTL, fails, jailctl, ok, read_json, sh
+from conftest import JAILCTL, fails, jailctl, ok, read_json, sh, wait_for
 
 
 @pytest.fixture
@@ -260,6 +260,8 @@ def test_start_keeps_the_users_backup(busybox):
     ok("start", "web")
     ok("stop", "web")
     d = jail_dir(busybox, "web")
+    # written in the background, after start returned (docs/runtime.md, "last_started")
+    wait_for(lambda: "last_started" in read_json(d / "config.json"))
     assert read_json(d / "config_backup.json")["notes"] == "one"
     assert read_json(d / "config.json")["last_started"] != "none"
     assert ok("get", "last_started", "web").out.strip() != "never"
@@ -331,11 +333,13 @@ def test_set_of_a_property_that_cannot_change_while_running(busybox, stopper):
     ok("start", "web")
     r = fails("set", "dhcp=1", "web")
     assert "dhcp" in r.err and "running" in r.err
-    # A refused set takes no lock: wait on the jail's lock for start's own write
-    # (last_started, made in the background) before comparing.
+    # A refused set takes no lock: wait for start's own write (last_started, made in the
+    # background, which lets go of the lock while it flushes) before comparing.
+    config = jail_dir(busybox, "web") / "config.json"
+    wait_for(lambda: "last_started" in read_json(config))
     with open(Path(busybox) / "iocage" / ".locks" / "web.lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-    before = (jail_dir(busybox, "web") / "config.json").read_bytes()
+    before = config.read_bytes()
     fails("set", "dhcp=1", "web")
     assert (jail_dir(busybox, "web") / "config.json").read_bytes() == before
     r = ok("set", "memoryuse=deny=256m", "web")  # a live one is applied at once
