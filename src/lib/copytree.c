@@ -13,6 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "kernel_api.h"
 #include "util.h"
 
 /* ---- (dev, ino) map: hard links in copies, inodes already counted in usage ---- */

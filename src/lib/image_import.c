@@ -18,6 +18,7 @@
 #include "extract.h"
 #include "fileio.h"
 #include "fstab.h"
+#include "kernel_api.h"
 #include "props.h"
 #include "sha256.h"
 #include "storage.h"

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,6 +18,7 @@
 
 #include "fileio.h"
 #include "jail_user.h"
+#include "kernel_api.h"
 #include "runtime_priv.h"
 #include "util.h"
 

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "init_proto.h"
+#include "kernel_api.h"
 #include "runtime_priv.h"
 #include "util.h"
 

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +32,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "kernel_api.h"
 #include "net.h"
 #include "runtime_priv.h"
 #include "util.h"

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "fileio.h"
+#include "kernel_api.h"
 #include "runtime.h"
 #include "storage.h"
 #include "usage.h"

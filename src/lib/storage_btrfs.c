@@ -17,6 +17,7 @@
 
 #include "copytree.h"
 #include "fileio.h"
+#include "kernel_api.h"
 #include "util.h"
 
 static int bu_fail(struct jc_error *err, enum btrfs_util_error e, const char *path)

@@ -37,6 +37,7 @@
 
 #include "copytree.h"
 #include "fileio.h"
+#include "kernel_api.h"
 #include "util.h"
 
 /* The kernel copies mount(2) data into one page. */
