@@ -19,6 +19,18 @@ def dpkg(pkg):
     return run("dpkg-query", "-W", "-f=${Version}", pkg) or "not installed"
 
 
+def linkage(binary):
+    """How the jailctl binary was linked: glibc's objects carry an ABI note, musl's none."""
+    def readelf(flag):
+        try:
+            return subprocess.run(["readelf", flag, binary], capture_output=True, text=True).stdout
+        except OSError:
+            return ""
+    notes, segments = readelf("-n"), readelf("-l")
+    libc = "glibc" if "NT_GNU_ABI_TAG" in notes else "musl"
+    return f"{'dynamic' if 'INTERP' in segments else 'static'}, {libc}"
+
+
 def main(root, jailctl):
     mem_kib = 0
     with open("/proc/meminfo") as f:
@@ -48,6 +60,7 @@ def main(root, jailctl):
         "debian": open("/etc/debian_version").read().strip(),
         "loadavg": open("/proc/loadavg").read().split()[:3],
         "jailctl": {"version": run(jailctl, "--version"), "git": git, "build": build,
+                    "linkage": linkage(jailctl),
                     "compiler": run("cc", "--version")},
         "tools": {
             "hyperfine": run("hyperfine", "--version"),

@@ -410,7 +410,8 @@ def report(out_dir):
     out.append(f"| kernel | {e.get('kernel')} |")
     out.append(f"| Debian | {e.get('debian')} |")
     out.append(f"| load average (1/5/15 min) at start → end | {' '.join(e.get('loadavg', []))} → {la_end} |")
-    out.append(f"| jailctl | {j.get('version')} ({j.get('git')}), `build/jailctl` from `scripts/build`: "
+    out.append(f"| jailctl | {j.get('version')} ({j.get('git')}), `build/jailctl` from `scripts/build` "
+               f"({j.get('linkage', 'static')}): "
                f"buildtype={b.get('buildtype')} (-O{b.get('optimization')}, -g), b_sanitize={b.get('b_sanitize')}, {j.get('compiler')} |")
     for k, v in e.get("tools", {}).items():
         out.append(f"| {k} | {v} |")
