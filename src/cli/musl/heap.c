@@ -181,7 +181,7 @@ void *jc_heap_realloc(void *ptr, size_t size)
 	if (!ptr)
 		return jc_heap_malloc(size);
 	size_t have = jc_heap_usable_size(ptr);
-	if (size <= have && header_of(ptr)->kind != LARGE)
+	if (size <= have)
 		return ptr;
 	void *p = jc_heap_malloc(size);
 	if (!p)
