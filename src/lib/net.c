@@ -285,6 +285,17 @@ char *net_link_alias(const char *pool_id, const char *name, const char *host_ifn
 			 pool_id);
 }
 
+/* The kernel may delete the pair with the jail's namespace between the lookup and this
+ * request: a link that is gone is as good as one that is down. */
+static int set_down_unless_gone(struct nl *nl, int index, struct jc_error *err)
+{
+	struct jc_error failed = { 0 };
+	int r = nl_link_set(nl, index, 0, -1, &failed);
+	if (r == -ENODEV || r == 0)
+		return 0;
+	return jc_error_set(err, failed.code, "%s", failed.msg);
+}
+
 /* Only links that still carry this jail's description: after a crash the JID in their
  * names may belong to another jail by now. Deleting a veth waits for an RCU barrier
  * (10-35 ms here), so once the jail's namespace is going (its init is dead) the host ends
@@ -316,7 +327,7 @@ static int release_links(json_t *rec, bool ns_going, struct jc_error *err)
 		cleanup_free char *alias = net_link_alias(pool, jail, name);
 		/* Deleting one end of a veth pair removes the other. */
 		if (strcmp(link.alias, alias) == 0 && ns_going)
-			r = nl_link_set(&nl, link.index, 0, -1, err);
+			r = set_down_unless_gone(&nl, link.index, err);
 		else if (strcmp(link.alias, alias) == 0)
 			r = nl_link_del(&nl, link.index, err);
 	}

@@ -199,6 +199,14 @@ def pid_alive(pid):
         return False
 
 
+def stop(name):
+    """A stop that takes everything down, with nothing to warn about: a warning here means
+    a link, rule or record was left behind for a later cleanup."""
+    r = ok("stop", name)
+    assert "warning" not in r.err, r
+    return r
+
+
 def vnet_links():
     return [n for n in host_links() if n.startswith("vnet")]
 
@@ -232,8 +240,8 @@ def test_vnet_jails_on_a_bridge_reach_each_other_and_the_lan(blab):
     # defaultrouter=auto: the host's gateway, which is on the jails' LAN
     assert f"default via {LAN}.254" in jsh("a", "ip route").out
     assert jsh("a", f"timeout 5 wget -q -O - http://{UPSTREAM}:8000/").out == f"{LAN}.21"
-    ok("stop", "a")
-    ok("stop", "b")
+    stop("a")
+    stop("b")
     assert_no_network_left()
     assert bridge_ports("bridge0") == ["lan0"]     # the bridge and its uplink stay
 
@@ -247,7 +255,7 @@ def test_a_vnet_jail_started_again_at_once_gets_free_interface_names(blab):
     # Somebody holding the jail's network namespace keeps its veth pair alive after stop.
     held = os.open(f"/proc/{rec['init_pid']}/ns/net", os.O_RDONLY)
     try:
-        ok("stop", "r")
+        stop("r")
         assert "state DOWN" in sh("ip", "-o", "link", "show", old).stdout
         ok("start", "r")
         new = f"vnet0.{net_record('r')['jid']}"
@@ -256,7 +264,7 @@ def test_a_vnet_jail_started_again_at_once_gets_free_interface_names(blab):
     finally:
         os.close(held)
     wait_for(lambda: old not in host_links())
-    ok("stop", "r")
+    stop("r")
     assert_no_network_left()
 
 
@@ -279,14 +287,14 @@ def test_macs_are_stable_saved_and_new_for_a_clone(blab):
     assert jsh("m", "cat /sys/class/net/eth0/address").out.strip() == macs[1]
     jid = net_record("m")["jid"]
     assert f"link/ether {macs[0]} " in sh("ip", "-o", "link", "show", f"vnet0.{jid}").stdout
-    ok("stop", "m")
+    stop("m")
     ok("start", "m")
     assert ok("get", "vnet0_mac", "m").out.split() == macs
-    ok("stop", "m")
+    stop("m")
     ok("clone", "m", "-n", "m2", f"ip4_addr=vnet0|{LAN}.32/24")
     ok("start", "m2")
     assert ok("get", "vnet0_mac", "m2").out.split() != macs
-    ok("stop", "m2")
+    stop("m2")
     ok("set", "vnet0_mac=02:aa:bb:cc:dd:01,02:aa:bb:cc:dd:02", "m2")
     ok("start", "m2")
     assert jsh("m2", "cat /sys/class/net/eth0/address").out.strip() == "02:aa:bb:cc:dd:02"
@@ -343,7 +351,7 @@ def test_two_interfaces_and_exec_fib(busybox):
     assert "default via 10.70.0.1" in jsh("f", "ip route show table 5").out
     jid = net_record("f")["jid"]
     assert bridge_ports("bridge1") == [f"vnet1.{jid}"]
-    ok("stop", "f")
+    stop("f")
     assert_no_network_left()
 
 
@@ -391,7 +399,7 @@ def test_dhcp_lease_then_clean_failure_without_a_server(dnsmasq, blab):
     assert row[4] == f"DHCP ({addr[:-3]})"  # the live lease of a running DHCP jail
     client = net_record("d")["dhcp"][0][0]
     assert pid_alive(client)
-    ok("stop", "d")
+    stop("d")
     assert not pid_alive(client)
     assert_no_network_left()
 
@@ -445,7 +453,7 @@ def test_nat_outbound_and_port_forward(lab):
         assert b"busybox httpd" in s.makefile("rb").read()
     assert len(nft_chains()) == 3
     assert sh("cat", "/proc/sys/net/ipv4/ip_forward").stdout.strip() == "1"
-    ok("stop", "n1")
+    stop("n1")
     assert_no_network_left()
 
 
@@ -476,7 +484,7 @@ def test_nat_jails_get_distinct_networks_and_port_conflicts_are_refused(lab):
     assert net_record("n3") is None
     assert ok("list", "-h").out.count("\tup\t") == 2
     # once n1 stops, its /30 and its ports are free again
-    ok("stop", "n1")
+    stop("n1")
     ok("start", "n3")
     assert "172.16.0.2/30" in jsh("n3", "ip addr show dev eth0").out
 
@@ -503,7 +511,7 @@ def test_shared_ip_jail_answers_on_its_address(lab):
                         f"http://{LAN}.50/").stdout
     assert "busybox httpd" in page
     assert jsh("s", f"timeout 5 wget -q -O - http://{UPSTREAM}:8000/").out == f"{LAN}.50"
-    ok("stop", "s")
+    stop("s")
     assert_no_network_left()
 
 
@@ -572,7 +580,7 @@ def test_services_started_at_start_see_the_jails_network(busybox):
         ok("start", "n")
         assert "inet 10.6.0.2/24" in jsh("n", "cat /root/net-at-start").out
         jsh("n", "rm /root/net-at-start")
-        ok("stop", "n")
+        stop("n")
 
 
 def test_services_started_at_start_see_the_current_proxy(busybox_any):
@@ -582,7 +590,7 @@ def test_services_started_at_start_see_the_current_proxy(busybox_any):
     ok("start", "p")
     jsh("p", "printf '#!/bin/sh\\ncp /etc/environment /root/env-at-start\\n' >/etc/rc.local"
         " && chmod 755 /etc/rc.local")
-    ok("stop", "p")
+    stop("p")
     ok("set", "http_proxy=http://new.example:8080", "p")
     ok("start", "p")
     seen = jsh("p", "cat /root/env-at-start").out.splitlines()
@@ -611,7 +619,7 @@ def test_proxy_reaches_environment_and_apt(busybox):
     assert "https_proxy=http://proxy.example:3128" in env
     assert jsh("p", "test -e /etc/apt", check=False).rc != 0     # no apt: no apt file
     jsh("p", "mkdir -p /etc/apt")
-    ok("stop", "p")
+    stop("p")
     ok("set", "https_proxy=none", "p")
     ok("start", "p")
     apt = jsh("p", "cat /etc/apt/apt.conf.d/90jailctl-proxy").out
