@@ -186,7 +186,7 @@ void *jc_heap_realloc(void *ptr, size_t size)
 	void *p = jc_heap_malloc(size);
 	if (!p)
 		return NULL;
-	memcpy(p, ptr, have < size ? have : size);
+	memcpy(p, ptr, have);   /* size > have here */
 	jc_heap_free(ptr);
 	return p;
 }
