@@ -21,14 +21,13 @@ def dpkg(pkg):
 
 def linkage(binary):
     """How the jailctl binary was linked: glibc's objects carry an ABI note, musl's none."""
-    def readelf(flag):
-        try:
-            return subprocess.run(["readelf", flag, binary], capture_output=True, text=True).stdout
-        except OSError:
-            return ""
-    notes, segments = readelf("-n"), readelf("-l")
-    libc = "glibc" if "NT_GNU_ABI_TAG" in notes else "musl"
-    return f"{'dynamic' if 'INTERP' in segments else 'static'}, {libc}"
+    try:
+        elf = subprocess.run(["readelf", "-n", "-l", binary], capture_output=True,
+                             text=True).stdout
+    except OSError:
+        elf = ""
+    libc = "glibc" if "NT_GNU_ABI_TAG" in elf else "musl"
+    return f"{'dynamic' if 'INTERP' in elf else 'static'}, {libc}"
 
 
 def main(root, jailctl):
